@@ -1,0 +1,93 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { errors, jwtVerify, type JWTPayload, SignJWT } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { Role } from '../users/user.entity.js';
+import { JwtKeysService } from './jwt-keys.service.js';
+
+export interface AccessTokenClaims extends JWTPayload {
+  sub: string;
+  sid: string;
+  jti: string;
+  scope: string;
+  roles: Role[];
+  email: string;
+}
+
+export interface AccessTokenSubject {
+  userId: string;
+  sessionId: string;
+  email: string;
+  roles: Role[];
+  scopes: string[];
+}
+
+/** Tokens larger than this are refused before any parsing (RFC 8725 hygiene). */
+const MAX_TOKEN_LENGTH = 4096;
+
+export class InvalidAccessTokenError extends Error {}
+
+/** Issues and verifies the access-token JWTs of contract §3 (`typ: at+jwt`, RFC 9068). */
+@Injectable()
+export class AccessTokenService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly keys: JwtKeysService,
+  ) {}
+
+  get ttlSeconds(): number {
+    return this.config.accessTokenTtl;
+  }
+
+  sign(subject: AccessTokenSubject): Promise<string> {
+    const { key, kid } = this.keys.signing;
+    return new SignJWT({
+      sid: subject.sessionId,
+      scope: subject.scopes.join(' '),
+      roles: subject.roles,
+      email: subject.email,
+    })
+      .setProtectedHeader({ alg: this.keys.algorithm, typ: 'at+jwt', kid })
+      .setIssuer(this.config.jwt.issuer)
+      .setAudience(this.config.jwt.audience)
+      .setSubject(subject.userId)
+      .setJti(randomUUID())
+      .setIssuedAt()
+      .setExpirationTime(`${this.config.accessTokenTtl}s`)
+      .sign(key);
+  }
+
+  /** Verifies signature (pinned algorithm, known kid), typ, iss, aud, exp and nbf. */
+  async verify(token: string): Promise<AccessTokenClaims> {
+    if (token.length > MAX_TOKEN_LENGTH) throw new InvalidAccessTokenError('token too large');
+    try {
+      const { payload } = await jwtVerify<AccessTokenClaims>(
+        token,
+        (header) => {
+          const key = this.keys.verificationKey(header.kid);
+          if (!key) throw new InvalidAccessTokenError('unknown kid');
+          return key;
+        },
+        {
+          algorithms: [this.keys.algorithm],
+          issuer: this.config.jwt.issuer,
+          audience: this.config.jwt.audience,
+          typ: 'at+jwt',
+          requiredClaims: ['sub', 'sid', 'exp', 'iat', 'jti'],
+          clockTolerance: 5,
+        },
+      );
+      if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string' || !Array.isArray(payload.roles)) {
+        throw new InvalidAccessTokenError('malformed claims');
+      }
+      return payload;
+    } catch (error) {
+      if (error instanceof InvalidAccessTokenError) throw error;
+      if (error instanceof errors.JOSEError || error instanceof TypeError || error instanceof SyntaxError) {
+        throw new InvalidAccessTokenError(error.message);
+      }
+      throw new InvalidAccessTokenError('invalid token');
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import { Body, Controller, Header, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { AcceptsForm } from '../common/form-body.decorator.js';
+import { ErrorResponseDto, OAuthErrorResponseDto } from '../common/error-response.dto.js';
+import { OAuthError } from '../common/oauth-error.js';
+import { Public } from '../common/public.decorator.js';
+import type { ClientInfo } from '../sessions/sessions.service.js';
+import { UserDto } from '../users/dto/user.dto.js';
+import type { User } from '../users/user.entity.js';
+import { RegisterDto } from './dto/register.dto.js';
+import { TokenRequestDto, TokenResponseDto } from './dto/token-response.dto.js';
+import { PasswordGrantGuard, type TokenEndpointRequest } from './password-grant.guard.js';
+import { RegistrationService } from './registration.service.js';
+import { TokenIssuerService } from './token-issuer.service.js';
+
+export function clientInfo(request: FastifyRequest): ClientInfo {
+  return { userAgent: request.headers['user-agent'] ?? null, ip: request.ip ?? null };
+}
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(
+    private readonly registration: RegistrationService,
+    private readonly issuer: TokenIssuerService,
+  ) {}
+
+  @Public()
+  @AcceptsForm()
+  @Post('register')
+  @ApiOperation({ summary: 'Create an unverified account' })
+  @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
+  @ApiCreatedResponse({ type: UserDto })
+  @ApiBadRequestResponse({ description: 'Invalid field or refused password', type: ErrorResponseDto })
+  @ApiConflictResponse({ description: 'Email or username already taken', type: ErrorResponseDto })
+  async register(@Body() dto: RegisterDto): Promise<UserDto> {
+    return UserDto.from(await this.registration.register(dto));
+  }
+
+  @Public()
+  @AcceptsForm()
+  @Post('token')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @Header('Pragma', 'no-cache')
+  @UseGuards(PasswordGrantGuard)
+  @ApiOperation({
+    summary: 'OAuth2 token endpoint (RFC 6749)',
+    description:
+      'grant_type=password (first-party clients only, as RFC 9700 advises) or grant_type=refresh_token. ' +
+      'HTTP Basic client credentials are ignored.',
+  })
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+  @ApiBody({ type: TokenRequestDto })
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiBadRequestResponse({ description: 'RFC 6749 §5.2 error', type: OAuthErrorResponseDto })
+  async token(@Req() request: TokenEndpointRequest): Promise<TokenResponseDto> {
+    const tokenRequest = request.tokenRequest;
+    if (tokenRequest.grant_type === 'password') {
+      return this.issuer.issueForLogin(request.user as User, clientInfo(request), tokenRequest.scope);
+    }
+    throw new OAuthError('unsupported_grant_type', 'grant_type=refresh_token is not enabled yet');
+  }
+}

@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { SessionsModule } from '../sessions/sessions.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { AccessTokenService } from './access-token.service.js';
+import { AuthController } from './auth.controller.js';
+import { CredentialsService } from './credentials.service.js';
+import { JwtKeysService } from './jwt-keys.service.js';
+import { JwtStrategy } from './jwt.strategy.js';
+import { LocalStrategy } from './local.strategy.js';
+import { RegistrationService } from './registration.service.js';
+import { TokenIssuerService } from './token-issuer.service.js';
+import { WellKnownController } from './well-known.controller.js';
+
+@Module({
+  imports: [PassportModule, UsersModule, SessionsModule],
+  controllers: [AuthController, WellKnownController],
+  providers: [
+    JwtKeysService,
+    AccessTokenService,
+    CredentialsService,
+    TokenIssuerService,
+    RegistrationService,
+    LocalStrategy,
+    JwtStrategy,
+  ],
+  exports: [AccessTokenService, JwtKeysService],
+})
+export class AuthModule {}

@@ -1,0 +1,30 @@
+import type { Role } from '../users/user.entity.js';
+
+/** Every scope the token endpoint grants, with the text Swagger's Authorize dialog shows. */
+export const SCOPES: Record<string, string> = {
+  profile: 'Read and manage your own account',
+  'users:read': 'Read all users (admins)',
+  'users:write': 'Manage all users (admins)',
+};
+
+const ROLE_SCOPES: Record<Role, string[]> = {
+  user: ['profile'],
+  admin: ['profile', 'users:read', 'users:write'],
+};
+
+export function allowedScopes(roles: Role[]): string[] {
+  return Object.keys(SCOPES).filter((scope) => roles.some((role) => ROLE_SCOPES[role]?.includes(scope)));
+}
+
+/**
+ * The granted scope is requested ∩ allowed; all allowed when none is requested; null
+ * (invalid_scope) when a requested scope is unknown or nothing requested is allowed.
+ */
+export function grantScopes(requested: string | undefined, roles: Role[]): string[] | null {
+  const allowed = allowedScopes(roles);
+  const asked = (requested ?? '').split(' ').filter(Boolean);
+  if (asked.length === 0) return allowed;
+  if (asked.some((scope) => !(scope in SCOPES))) return null;
+  const granted = [...new Set(asked)].filter((scope) => allowed.includes(scope));
+  return granted.length > 0 ? granted : null;
+}

@@ -1,0 +1,40 @@
+import { OAuthError } from '../common/oauth-error.js';
+
+export type TokenRequest =
+  | { grant_type: 'password'; username: string; password: string; scope?: string }
+  | { grant_type: 'refresh_token'; refresh_token: string; scope?: string };
+
+const KNOWN_GRANTS = ['password', 'refresh_token'];
+
+function param(body: Record<string, unknown>, name: string, required: boolean): string | undefined {
+  const value = body[name];
+  if (Array.isArray(value)) throw new OAuthError('invalid_request', `Parameter ${name} is duplicated`);
+  if (value === undefined || value === null || value === '') {
+    if (required) throw new OAuthError('invalid_request', `Missing parameter: ${name}`);
+    return undefined;
+  }
+  if (typeof value !== 'string') throw new OAuthError('invalid_request', `Parameter ${name} must be a string`);
+  return value;
+}
+
+/** Validates a token-endpoint body by RFC 6749 §5.2 (unknown parameters are ignored, §3.2). */
+export function parseTokenRequest(body: unknown): TokenRequest {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new OAuthError('invalid_request', 'Send the parameters as application/x-www-form-urlencoded');
+  }
+  const fields = body as Record<string, unknown>;
+  const grantType = param(fields, 'grant_type', true)!;
+  if (!KNOWN_GRANTS.includes(grantType)) {
+    throw new OAuthError('unsupported_grant_type', `grant_type must be one of: ${KNOWN_GRANTS.join(', ')}`);
+  }
+  const scope = param(fields, 'scope', false);
+  if (grantType === 'password') {
+    return {
+      grant_type: 'password',
+      username: param(fields, 'username', true)!,
+      password: param(fields, 'password', true)!,
+      scope,
+    };
+  }
+  return { grant_type: 'refresh_token', refresh_token: param(fields, 'refresh_token', true)!, scope };
+}

@@ -1,0 +1,67 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isUniqueViolation } from './db-errors.js';
+import { errorBody, GENERIC_500_MESSAGE } from './error-body.js';
+import { OAuthError } from './oauth-error.js';
+
+/** Errors Fastify raises itself (body too large, bad JSON, media type) carry a status code. */
+interface FastifyError {
+  statusCode?: number;
+  code?: string;
+  message: string;
+}
+
+function messageOf(exception: HttpException): string | string[] {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (typeof message === 'string' || Array.isArray(message)) return message as string | string[];
+  return exception.message;
+}
+
+const FASTIFY_MESSAGES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'Request body is larger than 64 KiB',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported content type; send application/json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'Body must not be empty when Content-Type is application/json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'Body is not valid JSON',
+};
+
+/** Shapes every error as the contract's body; anything unexpected becomes the generic 500. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    sendError(exception, request, reply, this.logger);
+  }
+}
+
+export function sendError(exception: unknown, request: FastifyRequest, reply: FastifyReply, logger: Logger): void {
+  const requestId = String(request.id);
+  if (exception instanceof OAuthError) {
+    reply
+      .status(exception.getStatus())
+      .headers({ 'cache-control': 'no-store', pragma: 'no-cache', ...exception.headers })
+      .send({ error: exception.code, error_description: exception.description });
+    return;
+  }
+  if (exception instanceof HttpException) {
+    reply.status(exception.getStatus()).send(errorBody(exception.getStatus(), messageOf(exception), requestId));
+    return;
+  }
+  if (isUniqueViolation(exception)) {
+    reply.status(409).send(errorBody(409, 'Conflict with an existing resource', requestId));
+    return;
+  }
+  const fastifyError = exception as FastifyError;
+  const status = fastifyError?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const message = FASTIFY_MESSAGES[fastifyError.code ?? ''] ?? 'Bad request';
+    reply.status(status).send(errorBody(status, message, requestId));
+    return;
+  }
+  logger.error({ request_id: requestId, err: exception }, 'Unhandled error');
+  reply.status(500).send(errorBody(500, GENERIC_500_MESSAGE, requestId));
+}

@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseDurationSeconds } from './duration.js';
+
+export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256' | 'EdDSA';
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  nodeEnv: string;
+  isProduction: boolean;
+  appUrl: string;
+  databaseUrl?: string;
+  dataDir: string;
+  dbMigrationsRun: boolean;
+  jwt: {
+    algorithm: JwtAlgorithm;
+    secret?: string;
+    privateKeyPem?: string;
+    previousSecrets: string[];
+    previousPublicKeysPem?: string;
+    issuer: string;
+    audience: string;
+  };
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  refreshReuseGrace: number;
+  smtpUrl?: string;
+  mailFrom: string;
+  redisUrl?: string;
+  corsOrigins: string[];
+  cookieSecure: boolean;
+  requireEmailVerification: boolean;
+  otpLength: number;
+  otpTtl: number;
+  resetTokenTtl: number;
+  rateLimitEnabled: boolean;
+  trustProxy: boolean;
+  introspectionSecret?: string;
+  loginMaxFailures: number;
+  argon2: { memoryKib: number; timeCost: number; parallelism: number };
+  passwordMinLength: number;
+  logLevel: string;
+}
+
+/** Thrown for a bad environment value; the message is the one line printed before exiting. */
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false (got "${raw}")`);
+}
+
+function duration(env: Env, name: string, fallback: string): number {
+  const raw = str(env, name) ?? fallback;
+  const seconds = parseDurationSeconds(raw);
+  if (seconds === undefined || seconds <= 0) {
+    throw new ConfigError(`${name} must be a duration like 30s, 10m, 12h, 30d or seconds (got "${raw}")`);
+  }
+  return seconds;
+}
+
+function url(env: Env, name: string, fallback?: string): string | undefined {
+  const raw = str(env, name) ?? fallback;
+  if (raw === undefined) return undefined;
+  try {
+    new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL (got "${raw}")`);
+  }
+  return raw;
+}
+
+function readFileVar(env: Env, name: string): string | undefined {
+  const path = str(env, name);
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new ConfigError(`${name} points to a file that cannot be read: ${path}`);
+  }
+}
+
+const WEAK_SECRETS = ['changeme', 'secret', 'your-secret-key', 'change-me', 'development'];
+
+function jwtSecret(env: Env, isProduction: boolean, dataDir: string): string | undefined {
+  const secret = str(env, 'JWT_SECRET');
+  if (secret !== undefined) {
+    const weak = WEAK_SECRETS.some((w) => secret.toLowerCase().includes(w)) || new Set(secret).size < 8;
+    if (secret.length < 32 || (isProduction && weak)) {
+      throw new ConfigError('JWT_SECRET must be at least 32 random characters');
+    }
+    return secret;
+  }
+  if (isProduction) throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
+  // Development convenience: a random secret generated once and kept beside the embedded data.
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const generated = randomBytes(48).toString('base64url');
+  writeFileSync(file, generated, { mode: 0o600 });
+  return generated;
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const nodeEnv = str(env, 'NODE_ENV') ?? 'development';
+  const isProduction = nodeEnv === 'production';
+  const appUrl = url(env, 'APP_URL', 'http://localhost:3000')!.replace(/\/+$/, '');
+  const dataDir = resolve(str(env, 'DATA_DIR') ?? './data');
+  const algorithm = (str(env, 'JWT_ALGORITHM') ?? 'HS256') as JwtAlgorithm;
+  if (!['HS256', 'RS256', 'ES256', 'EdDSA'].includes(algorithm)) {
+    throw new ConfigError(`JWT_ALGORITHM must be one of HS256, RS256, ES256, EdDSA (got "${algorithm}")`);
+  }
+  const privateKeyPem = readFileVar(env, 'JWT_PRIVATE_KEY_FILE') ?? str(env, 'JWT_PRIVATE_KEY')?.replace(/\\n/g, '\n');
+  if (algorithm !== 'HS256' && !privateKeyPem) {
+    throw new ConfigError(`JWT_PRIVATE_KEY_FILE or JWT_PRIVATE_KEY is required with JWT_ALGORITHM=${algorithm}`);
+  }
+  const previousSecrets = (str(env, 'JWT_PREVIOUS_SECRETS') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (previousSecrets.some((s) => s.length < 32)) {
+    throw new ConfigError('JWT_PREVIOUS_SECRETS entries must each be at least 32 characters');
+  }
+  const smtpUrl = url(env, 'SMTP_URL');
+  const introspectionSecret = str(env, 'INTROSPECTION_SECRET');
+  if (introspectionSecret !== undefined && introspectionSecret.length < 32) {
+    throw new ConfigError('INTROSPECTION_SECRET must be at least 32 characters');
+  }
+  const corsOrigins = (str(env, 'CORS_ORIGINS') ?? '')
+    .split(',')
+    .map((o) => o.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
+  for (const origin of corsOrigins) url({ CORS_ORIGINS: origin }, 'CORS_ORIGINS');
+  const logLevel = str(env, 'LOG_LEVEL') ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError(
+      `LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${logLevel}")`,
+    );
+  }
+
+  return {
+    port: int(env, 'PORT', 3000, 0, 65535),
+    host: str(env, 'HOST') ?? '0.0.0.0',
+    nodeEnv,
+    isProduction,
+    appUrl,
+    databaseUrl: url(env, 'DATABASE_URL'),
+    dataDir,
+    dbMigrationsRun: bool(env, 'DB_MIGRATIONS_RUN', true),
+    jwt: {
+      algorithm,
+      secret: algorithm === 'HS256' ? jwtSecret(env, isProduction, dataDir) : undefined,
+      privateKeyPem,
+      previousSecrets,
+      previousPublicKeysPem: readFileVar(env, 'JWT_PREVIOUS_PUBLIC_KEYS_FILE'),
+      issuer: str(env, 'JWT_ISSUER') ?? appUrl,
+      audience: str(env, 'JWT_AUDIENCE') ?? 'warden',
+    },
+    accessTokenTtl: duration(env, 'ACCESS_TOKEN_TTL', '15m'),
+    refreshTokenTtl: duration(env, 'REFRESH_TOKEN_TTL', '30d'),
+    refreshReuseGrace: duration(env, 'REFRESH_REUSE_GRACE', '10s'),
+    smtpUrl,
+    mailFrom: str(env, 'MAIL_FROM') ?? 'Warden <no-reply@localhost>',
+    redisUrl: url(env, 'REDIS_URL'),
+    corsOrigins,
+    cookieSecure: bool(env, 'COOKIE_SECURE', nodeEnv !== 'development'),
+    requireEmailVerification: bool(env, 'AUTH_REQUIRE_EMAIL_VERIFICATION', true),
+    otpLength: int(env, 'OTP_LENGTH', 6, 4, 10),
+    otpTtl: duration(env, 'OTP_TTL', '10m'),
+    resetTokenTtl: duration(env, 'RESET_TOKEN_TTL', '30m'),
+    rateLimitEnabled: bool(env, 'RATE_LIMIT_ENABLED', true),
+    trustProxy: bool(env, 'TRUST_PROXY', false),
+    introspectionSecret,
+    loginMaxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
+    argon2: {
+      memoryKib: int(env, 'ARGON2_MEMORY_KIB', 19456, 1024, 4194304),
+      timeCost: int(env, 'ARGON2_TIME_COST', 2, 1, 100),
+      parallelism: int(env, 'ARGON2_PARALLELISM', 1, 1, 64),
+    },
+    passwordMinLength: int(env, 'PASSWORD_MIN_LENGTH', 8, 8, 128),
+    logLevel,
+  };
+}

@@ -1,0 +1,23 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SCOPES } from './auth/scopes.js';
+
+/** /docs and /docs-json, with the OAuth2 password flow wired to /auth/token (like FastAPI's /docs). */
+export function setupSwagger(app: INestApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('Warden')
+    .setDescription(
+      'Self-hosted authentication: registration, OAuth2 password and refresh grants, sessions, accounts and administration. ' +
+        'Use **Authorize** with your email (or username) and password; leave client id and secret empty.',
+    )
+    .setVersion('1')
+    .addOAuth2({ type: 'oauth2', flows: { password: { tokenUrl: '/auth/token', scopes: SCOPES } } }, 'oauth2')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    customSiteTitle: 'Warden API',
+    swaggerOptions: { persistAuthorization: true },
+  });
+}

@@ -1,0 +1,66 @@
+import { ConflictException, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { type EntityManager, Repository } from 'typeorm';
+import { isUniqueViolation } from '../common/db-errors.js';
+import { normalizeEmail } from './email.js';
+import { PasswordHasherService } from './password-hasher.service.js';
+import { PasswordPolicyService } from './password-policy.service.js';
+import { type Role, User } from './user.entity.js';
+
+export interface NewUser {
+  email: string;
+  password: string;
+  username?: string | null;
+  displayName?: string | null;
+  roles?: Role[];
+  verified?: boolean;
+}
+
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly hasher: PasswordHasherService,
+    private readonly policy: PasswordPolicyService,
+  ) {}
+
+  /** Creates a user; 400 for a refused password, 409 when the email or username is taken. */
+  async create(input: NewUser, manager?: EntityManager): Promise<User> {
+    this.policy.assertAcceptable(input.password);
+    const repo = manager ? manager.getRepository(User) : this.users;
+    const user = repo.create({
+      email: normalizeEmail(input.email),
+      username: input.username ? input.username.toLowerCase() : null,
+      displayName: input.displayName ?? null,
+      passwordHash: await this.hasher.hash(input.password),
+      roles: input.roles ?? ['user'],
+      emailVerifiedAt: input.verified ? new Date() : null,
+    });
+    try {
+      return await repo.save(user);
+    } catch (error) {
+      if (isUniqueViolation(error, 'UQ_users_email')) throw new ConflictException('Email is already registered');
+      if (isUniqueViolation(error, 'UQ_users_username')) throw new ConflictException('Username is already taken');
+      throw error;
+    }
+  }
+
+  findById(id: string): Promise<User | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.users.findOneBy({ email: normalizeEmail(email) });
+  }
+
+  /** The OAuth2 `username` field holds an email or a username. */
+  findByLogin(login: string): Promise<User | null> {
+    const value = login.trim();
+    if (value.includes('@')) return this.findByEmail(value);
+    return this.users.findOneBy({ username: value.toLowerCase() });
+  }
+
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    await this.users.update({ id: userId }, { passwordHash });
+  }
+}
