@@ -90,7 +90,7 @@ describe('POST /auth/token (password grant)', () => {
       /scope/,
     ],
   ])('answers %j with %s', async (form, error, description) => {
-    const res = await http.post('/auth/token', { form: form as Record<string, string> });
+    const res = await http.post('/auth/token', { form: form });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe(error);
     expect(res.body.error_description).toMatch(description);
