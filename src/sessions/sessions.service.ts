@@ -54,6 +54,35 @@ export class SessionsService {
     return manager ? run(manager) : this.sessions.manager.transaction(run);
   }
 
+  /** Revokes one session of the user; false when it is not theirs or already revoked. */
+  async revoke(sessionId: string, userId: string, reason: string, manager?: EntityManager): Promise<boolean> {
+    const repo = manager ? manager.getRepository(Session) : this.sessions;
+    const result = await repo
+      .createQueryBuilder()
+      .update()
+      .set({ revokedAt: () => 'now()', revokedReason: reason })
+      .where('id = :sessionId AND user_id = :userId AND revoked_at IS NULL', { sessionId, userId })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Revokes every live session of the user (password change or reset, account disabled...),
+   * optionally keeping one (the caller's current session). Pass the transaction's manager
+   * when it is part of a larger change.
+   */
+  async revokeAllForUser(userId: string, reason: string, options: { except?: string; manager?: EntityManager } = {}): Promise<number> {
+    const repo = options.manager ? options.manager.getRepository(Session) : this.sessions;
+    const query = repo
+      .createQueryBuilder()
+      .update()
+      .set({ revokedAt: () => 'now()', revokedReason: reason })
+      .where('user_id = :userId AND revoked_at IS NULL', { userId });
+    if (options.except) query.andWhere('id <> :except', { except: options.except });
+    const result = await query.execute();
+    return result.affected ?? 0;
+  }
+
   /** True while the session is neither revoked nor expired and its user exists and is enabled. */
   async isActive(sessionId: string, userId: string): Promise<boolean> {
     const row = await this.sessions
