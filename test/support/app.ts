@@ -36,7 +36,10 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
 }
 
 /** Boots the real AppModule over real HTTP on a random port. */
-export async function startApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+export async function startApp(
+  overrides: Record<string, string> = {},
+  options: { dataDir?: string } = {},
+): Promise<TestApp> {
   const config = loadConfig(testEnv(overrides));
   const logs: string[] = [];
   const sink = new Writable({
@@ -45,7 +48,7 @@ export async function startApp(overrides: Record<string, string> = {}): Promise<
       done();
     },
   });
-  const app = await createApp(config, createPino(config.logLevel, sink), { dataDir: null });
+  const app = await createApp(config, createPino(config.logLevel, sink), { dataDir: options.dataDir ?? null });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address() as { port: number };
   return {

@@ -1,0 +1,27 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { type AppConfig } from '../config/app-config.js';
+import { ConfigModule } from '../config/config.module.js';
+import { dataSourceOptions } from '../config/database.js';
+import { UsersModule } from '../users/users.module.js';
+import { UserCommands } from './user.commands.js';
+
+/** The services the CLI needs, without the HTTP layer. */
+@Module({})
+export class CliModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }),
+          migrationsRun: config.dbMigrationsRun,
+          migrationsTransactionMode: 'each',
+        }),
+        UsersModule,
+      ],
+      providers: [UserCommands],
+    };
+  }
+}
