@@ -1,0 +1,78 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './app-config.js';
+
+const SECRET = 'a'.repeat(8) + 'bcdefghijklmnopqrstuvwxyz0123456789';
+
+describe('loadConfig', () => {
+  let dataDir: string;
+  beforeEach(() => (dataDir = mkdtempSync(join(tmpdir(), 'warden-config-'))));
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('applies the contract defaults', () => {
+    const config = loadConfig({ DATA_DIR: dataDir });
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '0.0.0.0',
+      appUrl: 'http://localhost:3000',
+      dbMigrationsRun: true,
+      accessTokenTtl: 900,
+      refreshTokenTtl: 30 * 86400,
+      refreshReuseGrace: 10,
+      otpLength: 6,
+      otpTtl: 600,
+      resetTokenTtl: 1800,
+      requireEmailVerification: true,
+      rateLimitEnabled: true,
+      trustProxy: false,
+      loginMaxFailures: 5,
+      passwordMinLength: 8,
+      argon2: { memoryKib: 19456, timeCost: 2, parallelism: 1 },
+      jwt: { algorithm: 'HS256', issuer: 'http://localhost:3000', audience: 'warden' },
+    });
+  });
+
+  it('generates a development secret once and keeps it in DATA_DIR', () => {
+    const first = loadConfig({ DATA_DIR: dataDir }).jwt.secret;
+    expect(first).toHaveLength(64);
+    expect(readFileSync(join(dataDir, 'jwt-secret'), 'utf8')).toBe(first);
+    expect(loadConfig({ DATA_DIR: dataDir }).jwt.secret).toBe(first);
+  });
+
+  it.each([
+    [{ NODE_ENV: 'production' }, /JWT_SECRET is required/],
+    [{ NODE_ENV: 'production', JWT_SECRET: 'changeme-changeme-changeme-changeme' }, /JWT_SECRET must be at least 32 random characters/],
+    [{ JWT_SECRET: 'short' }, /JWT_SECRET/],
+    [{ PORT: 'abc' }, /^PORT must be an integer/],
+    [{ ACCESS_TOKEN_TTL: '15 minutes' }, /^ACCESS_TOKEN_TTL must be a duration/],
+    [{ AUTH_REQUIRE_EMAIL_VERIFICATION: 'maybe' }, /^AUTH_REQUIRE_EMAIL_VERIFICATION must be true or false/],
+    [{ JWT_ALGORITHM: 'HS512' }, /^JWT_ALGORITHM must be one of/],
+    [{ JWT_ALGORITHM: 'ES256' }, /JWT_PRIVATE_KEY_FILE or JWT_PRIVATE_KEY is required/],
+    [{ APP_URL: 'not a url' }, /^APP_URL must be a URL/],
+    [{ PASSWORD_MIN_LENGTH: '4' }, /^PASSWORD_MIN_LENGTH must be an integer between 8 and 128/],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
+  ])('refuses %j with a message naming the variable', (env, message) => {
+    expect(() => loadConfig({ DATA_DIR: dataDir, ...env })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATA_DIR: dataDir, ...env })).toThrow(message);
+  });
+
+  it('accepts a strong production secret and reads durations and lists', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET: SECRET,
+      ACCESS_TOKEN_TTL: '5m',
+      CORS_ORIGINS: 'https://app.example.com/, https://admin.example.com',
+      COOKIE_SECURE: 'false',
+    });
+    expect(config.accessTokenTtl).toBe(300);
+    expect(config.corsOrigins).toEqual(['https://app.example.com', 'https://admin.example.com']);
+    expect(config.cookieSecure).toBe(false);
+    expect(config.isProduction).toBe(true);
+  });
+
+  it('makes cookies Secure by default except in development', () => {
+    expect(loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'development' }).cookieSecure).toBe(false);
+    expect(loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'test', JWT_SECRET: SECRET }).cookieSecure).toBe(true);
+  });
+});

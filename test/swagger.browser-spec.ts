@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { client } from './support/http.js';
+import { resetDatabase, startApp, type TestApp } from './support/app.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const EMAIL = 'swagger@example.com';
+const PASSWORD = 'swagger ui passphrase';
+
+describe('Swagger UI at /docs', () => {
+  let t: TestApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
+    await resetDatabase();
+    t = await startApp();
+    const res = await client(t.url).post('/auth/register', { json: { email: EMAIL, password: PASSWORD } });
+    expect(res.status).toBe(201);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  }, 120000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('authorizes through the OAuth2 password dialog and gets 200 from GET /users/me by "Try it out"', async () => {
+    const page = await browser.newPage();
+    const tokenResponses: number[] = [];
+    page.on('response', (r) => {
+      if (r.url().endsWith('/auth/token')) tokenResponses.push(r.status());
+    });
+    await page.goto(`${t.url}/docs`);
+    await page.getByRole('button', { name: 'Authorize' }).first().click();
+
+    const oauth = page.locator('.auth-container').filter({ hasText: 'password' }).first();
+    await oauth.locator('input#oauth_username').fill(EMAIL);
+    await oauth.locator('input#oauth_password').fill(PASSWORD);
+    await oauth.locator('button.modal-btn.authorize').click();
+    await oauth.locator('button.modal-btn.auth', { hasText: 'Logout' }).waitFor();
+    expect(tokenResponses).toEqual([200]);
+    await page.locator('.modal-ux button.btn-done').first().click();
+
+    const operation = page.locator('#operations-users-UsersController_me');
+    await operation.locator('.opblock-summary').click();
+    await operation.getByRole('button', { name: 'Try it out' }).click();
+    await operation.getByRole('button', { name: 'Execute' }).click();
+    const status = operation.locator('.live-responses-table .response .response-col_status').first();
+    await status.waitFor();
+    expect((await status.innerText()).trim()).toBe('200');
+    await expect(operation.locator('.live-responses-table').first().innerText()).resolves.toContain(EMAIL);
+    await page.screenshot({ path: join(tmpdir(), 'warden-swagger.png'), fullPage: false });
+  }, 120000);
+});
