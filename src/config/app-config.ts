@@ -159,7 +159,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     );
   }
 
-  return {
+  const config: AppConfig = {
     port: int(env, 'PORT', 3000, 0, 65535),
     host: str(env, 'HOST') ?? '0.0.0.0',
     nodeEnv,
@@ -170,7 +170,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dbMigrationsRun: bool(env, 'DB_MIGRATIONS_RUN', true),
     jwt: {
       algorithm,
-      secret: algorithm === 'HS256' ? jwtSecret(env, isProduction, dataDir) : undefined,
+      secret: undefined,
       privateKeyPem,
       previousSecrets,
       previousPublicKeysPem: readFileVar(env, 'JWT_PREVIOUS_PUBLIC_KEYS_FILE'),
@@ -201,4 +201,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     passwordMinLength: int(env, 'PASSWORD_MIN_LENGTH', 8, 8, 128),
     logLevel,
   };
+  // Last, so that a bad value elsewhere stops the start before anything is written to DATA_DIR.
+  if (algorithm === 'HS256') config.jwt.secret = jwtSecret(env, isProduction, dataDir);
+  return config;
 }

@@ -1,0 +1,36 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+async function start(env: Record<string, string>) {
+  try {
+    await run(process.execPath, ['--import', '@swc-node/register/esm-register', 'src/main.ts'], {
+      env: { PATH: process.env.PATH, ...env },
+      timeout: 30000,
+    });
+    return { code: 0, stderr: '' };
+  } catch (error) {
+    const e = error as { code: number; stderr: string };
+    return { code: e.code, stderr: e.stderr };
+  }
+}
+
+describe('start-up configuration check', () => {
+  it.each([
+    [{ PORT: 'abc' }, 'Configuration error: PORT must be an integer between 0 and 65535 (got "abc")'],
+    [{ NODE_ENV: 'production' }, 'Configuration error: JWT_SECRET is required when NODE_ENV=production'],
+    [
+      { ACCESS_TOKEN_TTL: 'soon' },
+      'Configuration error: ACCESS_TOKEN_TTL must be a duration like 30s, 10m, 12h, 30d or seconds (got "soon")',
+    ],
+  ])(
+    'exits 1 with one line naming the variable for %j',
+    async (env, line) => {
+      const result = await start({ DATA_DIR: '/nonexistent-warden-data', ...env });
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n')).toEqual([line]);
+    },
+    40000,
+  );
+});
