@@ -1,14 +1,12 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
 import { isUniqueViolation } from './db-errors.js';
 import { errorBody, GENERIC_500_MESSAGE } from './error-body.js';
 import { OAuthError } from './oauth-error.js';
 
-/** Errors Fastify raises itself (body too large, bad JSON, media type) carry a status code. */
 interface FastifyError {
   statusCode?: number;
-  code?: string;
-  message: string;
 }
 
 function messageOf(exception: HttpException): string | string[] {
@@ -18,13 +16,6 @@ function messageOf(exception: HttpException): string | string[] {
   if (typeof message === 'string' || Array.isArray(message)) return message as string | string[];
   return exception.message;
 }
-
-const FASTIFY_MESSAGES: Record<string, string> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'Request body is larger than 64 KiB',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported content type; send application/json',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'Body must not be empty when Content-Type is application/json',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'Body is not valid JSON',
-};
 
 /** Shapes every error as the contract's body; anything unexpected becomes the generic 500. */
 @Catch()
@@ -55,11 +46,11 @@ export function sendError(exception: unknown, request: FastifyRequest, reply: Fa
     reply.status(409).send(errorBody(409, 'Conflict with an existing resource', requestId));
     return;
   }
-  const fastifyError = exception as FastifyError;
-  const status = fastifyError?.statusCode;
+  // Nest wraps Fastify's own errors (body too large, bad JSON) as HttpExceptions; anything else
+  // that still carries a 4xx status is answered with that status and its standard text.
+  const status = (exception as FastifyError | undefined)?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    const message = FASTIFY_MESSAGES[fastifyError.code ?? ''] ?? 'Bad request';
-    reply.status(status).send(errorBody(status, message, requestId));
+    reply.status(status).send(errorBody(status, STATUS_CODES[status] ?? 'Bad request', requestId));
     return;
   }
   logger.error({ request_id: requestId, err: exception }, 'Unhandled error');
