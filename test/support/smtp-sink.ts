@@ -18,6 +18,8 @@ export interface ReceivedMail {
  */
 export class SmtpSink {
   readonly messages: ReceivedMail[] = [];
+  /** Delay before a message is accepted (a slow server), in ms. */
+  delayMs = 0;
   private server?: SMTPServer;
   private port = 0;
 
@@ -41,8 +43,10 @@ export class SmtpSink {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('end', () => {
-          this.messages.push(this.parse(Buffer.concat(chunks).toString('utf8'), session.envelope));
-          callback();
+          setTimeout(() => {
+            this.messages.push(this.parse(Buffer.concat(chunks).toString('utf8'), session.envelope));
+            callback();
+          }, this.delayMs);
         });
       },
     });
