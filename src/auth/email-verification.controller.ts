@@ -51,7 +51,7 @@ export class EmailVerificationController {
       'Always 202 with the same body, whether or not the address has an account. A new code kills the ' +
       'previous one; at most one code a minute and five an hour go to an address.',
   })
-  @ApiAcceptedResponse({ type: MessageResponseDto, schema: { example: { message: RESEND_ANSWER } } })
+  @ApiAcceptedResponse({ type: MessageResponseDto, example: { message: RESEND_ANSWER } })
   @ApiBadRequestResponse({ description: 'Missing or malformed email', type: ErrorResponseDto })
   async resend(@Body() dto: EmailOnlyDto): Promise<MessageResponseDto> {
     await this.verification.resend(dto.email);

@@ -10,6 +10,7 @@ import type { EmailCode } from '../users/email-code.entity.js';
 import { EmailCodesService, INVALID_CODE } from '../users/email-codes.service.js';
 import { normalizeEmail } from '../users/email.js';
 import { User } from '../users/user.entity.js';
+import { NO_ENUMERATION_FLOOR_MS, withMinDuration } from './min-duration.js';
 
 /** Verifying an address with a mailed code: after sign-up, and to finish an email change. */
 @Injectable()
@@ -30,13 +31,15 @@ export class EmailVerificationService {
   }
 
   /** A new code for an unverified account; silent (no error, no mail) for anything else, so nothing is enumerated. */
-  async resend(email: string): Promise<void> {
+  resend(email: string): Promise<void> {
     const address = normalizeEmail(email);
-    await this.dataSource.transaction(async (manager) => {
-      const user = await manager.getRepository(User).findOneBy({ email: address });
-      if (!user || user.emailVerifiedAt || user.disabledAt) return;
-      await this.sendCode(user, manager, { enforceLimits: true });
-    });
+    return withMinDuration(NO_ENUMERATION_FLOOR_MS, () =>
+      this.dataSource.transaction(async (manager) => {
+        const user = await manager.getRepository(User).findOneBy({ email: address });
+        if (!user || user.emailVerifiedAt || user.disabledAt) return;
+        await this.sendCode(user, manager, { enforceLimits: true });
+      }),
+    );
   }
 
   /** Redeems a code sent to `email`: verifies the account's address, or completes an email change. */

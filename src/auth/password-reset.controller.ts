@@ -35,7 +35,7 @@ export class PasswordResetController {
       '/auth/reset-password, and the token as text. At most one mail a minute per address.',
   })
   @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
-  @ApiAcceptedResponse({ type: MessageResponseDto, schema: { example: { message: FORGOT_ANSWER } } })
+  @ApiAcceptedResponse({ type: MessageResponseDto, example: { message: FORGOT_ANSWER } })
   @ApiBadRequestResponse({ description: 'Missing or malformed email', type: ErrorResponseDto })
   async forgot(@Body() dto: EmailOnlyDto): Promise<MessageResponseDto> {
     await this.resets.requestReset(dto.email);
@@ -53,7 +53,7 @@ export class PasswordResetController {
       'everywhere, kills its other reset tokens and mails a "password changed" notice.',
   })
   @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
-  @ApiOkResponse({ type: MessageResponseDto, schema: { example: { message: RESET_ANSWER } } })
+  @ApiOkResponse({ type: MessageResponseDto, example: { message: RESET_ANSWER } })
   @ApiBadRequestResponse({
     description: 'Invalid, expired or used token, or a refused new_password (the message says why)',
     type: ErrorResponseDto,

@@ -12,6 +12,7 @@ import { normalizeEmail } from '../users/email.js';
 import { PasswordHasherService } from '../users/password-hasher.service.js';
 import { PasswordPolicyService } from '../users/password-policy.service.js';
 import { User } from '../users/user.entity.js';
+import { NO_ENUMERATION_FLOOR_MS, withMinDuration } from './min-duration.js';
 import { PasswordResetToken } from './password-reset-token.entity.js';
 
 export const RESET_MAIL_COOLDOWN_SECONDS = 60;
@@ -37,10 +38,14 @@ export class PasswordResetService {
 
   /**
    * Mails a reset link when the address has an enabled account and none was mailed in the last
-   * minute. Known and unknown addresses do the same work up to the inserts, and the caller
-   * answers the same 202 either way.
+   * minute. Known and unknown addresses do the same work up to the inserts, take at least the
+   * same floor time, and the caller answers the same 202 either way.
    */
-  async requestReset(email: string): Promise<void> {
+  requestReset(email: string): Promise<void> {
+    return withMinDuration(NO_ENUMERATION_FLOOR_MS, () => this.mailResetLink(email));
+  }
+
+  private async mailResetLink(email: string): Promise<void> {
     const address = normalizeEmail(email);
     const token = newOpaqueToken();
     const tokenHash = hashResetToken(token);

@@ -154,6 +154,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (smtpUrl !== undefined && !/^smtps?:$/.test(new URL(smtpUrl).protocol)) {
     throw new ConfigError('SMTP_URL must start with smtp:// or smtps://');
   }
+  const mailFrom = str(env, 'MAIL_FROM') ?? 'Warden <no-reply@localhost>';
+  if (!/^[^<>@\s]+@[^<>@\s]+$|<[^<>@\s]+@[^<>@\s]+>$/.test(mailFrom)) {
+    throw new ConfigError(`MAIL_FROM must be an address or "Name <address>" (got "${mailFrom}")`);
+  }
   // The log transport is a development convenience; production mail must really leave.
   if (isProduction && smtpUrl === undefined) {
     throw new ConfigError(
@@ -198,7 +202,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     refreshTokenTtl: duration(env, 'REFRESH_TOKEN_TTL', '30d'),
     refreshReuseGrace: duration(env, 'REFRESH_REUSE_GRACE', '10s'),
     smtpUrl,
-    mailFrom: str(env, 'MAIL_FROM') ?? 'Warden <no-reply@localhost>',
+    mailFrom,
     mail: {
       pollIntervalMs: int(env, 'MAIL_POLL_INTERVAL_MS', 2000, 50, 600000),
       retryBaseMs: int(env, 'MAIL_RETRY_BASE_MS', 5000, 10, 3600000),

@@ -36,7 +36,7 @@ export class EmailChangeController {
   })
   @ApiAcceptedResponse({
     type: MessageResponseDto,
-    schema: { example: { message: 'A confirmation code was sent to the new address.' } },
+    example: { message: 'A confirmation code was sent to the new address.' },
   })
   @ApiBadRequestResponse({ description: 'Invalid field, or new_email is the current address', type: ErrorResponseDto })
   @ApiForbiddenResponse({ description: 'Wrong password', type: ErrorResponseDto })
