@@ -9,6 +9,7 @@ import { type AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { dataSourceOptions } from './config/database.js';
 import { HealthModule } from './health/health.module.js';
+import { MailModule } from './mail/mail.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -32,6 +33,7 @@ export class AppModule {
           migrationsRun: config.dbMigrationsRun,
           migrationsTransactionMode: 'each',
         }),
+        MailModule,
         UsersModule,
         SessionsModule,
         AuthModule,

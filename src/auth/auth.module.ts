@@ -1,26 +1,35 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { MailModule } from '../mail/mail.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenService } from './access-token.service.js';
 import { AuthController } from './auth.controller.js';
 import { CredentialsService } from './credentials.service.js';
+import { EmailVerificationController } from './email-verification.controller.js';
+import { EmailVerificationService } from './email-verification.service.js';
 import { JwtKeysService } from './jwt-keys.service.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LocalStrategy } from './local.strategy.js';
+import { PasswordResetToken } from './password-reset-token.entity.js';
+import { PasswordResetController } from './password-reset.controller.js';
+import { PasswordResetService } from './password-reset.service.js';
 import { RegistrationService } from './registration.service.js';
 import { TokenIssuerService } from './token-issuer.service.js';
 import { WellKnownController } from './well-known.controller.js';
 
 @Module({
-  imports: [PassportModule, UsersModule, SessionsModule],
-  controllers: [AuthController, WellKnownController],
+  imports: [PassportModule, TypeOrmModule.forFeature([PasswordResetToken]), UsersModule, SessionsModule, MailModule],
+  controllers: [AuthController, WellKnownController, EmailVerificationController, PasswordResetController],
   providers: [
     JwtKeysService,
     AccessTokenService,
     CredentialsService,
     TokenIssuerService,
     RegistrationService,
+    EmailVerificationService,
+    PasswordResetService,
     LocalStrategy,
     JwtStrategy,
   ],

@@ -28,6 +28,14 @@ export interface AppConfig {
   refreshReuseGrace: number;
   smtpUrl?: string;
   mailFrom: string;
+  mail: {
+    /** Slow poll of the outbox; new mail normally wakes the dispatcher at once (NOTIFY / in-process). */
+    pollIntervalMs: number;
+    /** First retry delay after a failed send; doubles on every further failure (capped at 15 min). */
+    retryBaseMs: number;
+    /** Sends tried before a mail is marked `failed`. */
+    maxAttempts: number;
+  };
   redisUrl?: string;
   corsOrigins: string[];
   cookieSecure: boolean;
@@ -143,6 +151,19 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('JWT_PREVIOUS_SECRETS entries must each be at least 32 characters');
   }
   const smtpUrl = url(env, 'SMTP_URL');
+  if (smtpUrl !== undefined && !/^smtps?:$/.test(new URL(smtpUrl).protocol)) {
+    throw new ConfigError('SMTP_URL must start with smtp:// or smtps://');
+  }
+  const mailFrom = str(env, 'MAIL_FROM') ?? 'Warden <no-reply@localhost>';
+  if (!/^[^<>@\s]+@[^<>@\s]+$|<[^<>@\s]+@[^<>@\s]+>$/.test(mailFrom)) {
+    throw new ConfigError(`MAIL_FROM must be an address or "Name <address>" (got "${mailFrom}")`);
+  }
+  // The log transport is a development convenience; production mail must really leave.
+  if (isProduction && smtpUrl === undefined) {
+    throw new ConfigError(
+      'SMTP_URL is required when NODE_ENV=production (the log mail transport is for development only)',
+    );
+  }
   const introspectionSecret = str(env, 'INTROSPECTION_SECRET');
   if (introspectionSecret !== undefined && introspectionSecret.length < 32) {
     throw new ConfigError('INTROSPECTION_SECRET must be at least 32 characters');
@@ -181,7 +202,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     refreshTokenTtl: duration(env, 'REFRESH_TOKEN_TTL', '30d'),
     refreshReuseGrace: duration(env, 'REFRESH_REUSE_GRACE', '10s'),
     smtpUrl,
-    mailFrom: str(env, 'MAIL_FROM') ?? 'Warden <no-reply@localhost>',
+    mailFrom,
+    mail: {
+      pollIntervalMs: int(env, 'MAIL_POLL_INTERVAL_MS', 2000, 50, 600000),
+      retryBaseMs: int(env, 'MAIL_RETRY_BASE_MS', 5000, 10, 3600000),
+      maxAttempts: int(env, 'MAIL_MAX_ATTEMPTS', 10, 1, 100),
+    },
     redisUrl: url(env, 'REDIS_URL'),
     corsOrigins,
     cookieSecure: bool(env, 'COOKIE_SECURE', nodeEnv !== 'development'),

@@ -1,5 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { MailModule } from '../mail/mail.module.js';
+import { EmailChangeController } from './email-change.controller.js';
+import { EmailChangeService } from './email-change.service.js';
+import { EmailCode } from './email-code.entity.js';
+import { EmailCodesService } from './email-codes.service.js';
 import { PasswordHasherService } from './password-hasher.service.js';
 import { PasswordPolicyService } from './password-policy.service.js';
 import { User } from './user.entity.js';
@@ -7,9 +12,9 @@ import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User])],
-  controllers: [UsersController],
-  providers: [UsersService, PasswordHasherService, PasswordPolicyService],
-  exports: [UsersService, PasswordHasherService, PasswordPolicyService],
+  imports: [TypeOrmModule.forFeature([User, EmailCode]), MailModule],
+  controllers: [UsersController, EmailChangeController],
+  providers: [UsersService, PasswordHasherService, PasswordPolicyService, EmailCodesService, EmailChangeService],
+  exports: [UsersService, PasswordHasherService, PasswordPolicyService, EmailCodesService, EmailChangeService],
 })
 export class UsersModule {}

@@ -26,9 +26,16 @@ export class UsersService {
 
   /** Creates a user; 400 for a refused password, 409 when the email or username is taken. */
   async create(input: NewUser, manager?: EntityManager): Promise<User> {
+    return this.insert(await this.prepare(input), manager);
+  }
+
+  /**
+   * Checks the password and hashes it into an unsaved user. Kept apart from insert() so that the
+   * slow argon2 hash runs before a transaction opens (PGlite has one session for everyone).
+   */
+  async prepare(input: NewUser): Promise<User> {
     this.policy.assertAcceptable(input.password);
-    const repo = manager ? manager.getRepository(User) : this.users;
-    const user = repo.create({
+    return this.users.create({
       email: normalizeEmail(input.email),
       username: input.username ? input.username.toLowerCase() : null,
       displayName: input.displayName ?? null,
@@ -36,6 +43,11 @@ export class UsersService {
       roles: input.roles ?? ['user'],
       emailVerifiedAt: input.verified ? new Date() : null,
     });
+  }
+
+  /** Saves a prepared user (in the caller's transaction when given); 409 when email or username is taken. */
+  async insert(user: User, manager?: EntityManager): Promise<User> {
+    const repo = manager ? manager.getRepository(User) : this.users;
     try {
       return await repo.save(user);
     } catch (error) {

@@ -1,0 +1,75 @@
+import {
+  BadRequestException,
+  ConflictException,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { isUniqueViolation } from '../common/db-errors.js';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { MailService } from '../mail/mail.service.js';
+import { emailChangeCodeMail, emailChangedMail } from '../mail/templates/account-mails.js';
+import type { EmailCode } from './email-code.entity.js';
+import { EmailCodesService } from './email-codes.service.js';
+import { normalizeEmail } from './email.js';
+import { PasswordHasherService } from './password-hasher.service.js';
+import { User } from './user.entity.js';
+import { UsersService } from './users.service.js';
+
+const EMAIL_TAKEN = 'Email is already registered';
+
+/**
+ * Changing the address: a code goes to the new address; the old one keeps working until the
+ * code is redeemed on POST /auth/verify-email, and is then told about the switch.
+ */
+@Injectable()
+export class EmailChangeService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersService,
+    private readonly hasher: PasswordHasherService,
+    private readonly codes: EmailCodesService,
+    private readonly mail: MailService,
+  ) {}
+
+  /** 403 wrong password, 409 address taken; otherwise a code is mailed (unless the cooldown holds). */
+  async request(userId: string, newEmail: string, password: string): Promise<void> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new NotFoundException('User not found');
+    const { valid } = await this.hasher.verify(user.passwordHash, password);
+    if (!valid) throw new ForbiddenException('Password is incorrect');
+    const target = normalizeEmail(newEmail);
+    if (target === user.email) throw new BadRequestException(['new_email is already the address of this account']);
+    if (await this.users.findByEmail(target)) throw new ConflictException(EMAIL_TAKEN);
+    await this.dataSource.transaction(async (manager) => {
+      const code = await this.codes.issue(manager, user.id, 'email_change', target, { enforceLimits: true });
+      if (code) await this.mail.enqueue(emailChangeCodeMail(target, { code, ttlSeconds: this.config.otpTtl }), manager);
+    });
+  }
+
+  /** Applies a redeemed email-change code (inside the redeeming transaction); 409 when the address was taken meanwhile. */
+  async complete(code: EmailCode, manager: EntityManager): Promise<User> {
+    const repo = manager.getRepository(User);
+    const user = await repo.findOneBy({ id: code.userId });
+    if (!user) throw new BadRequestException('Invalid or expired code');
+    if (await repo.findOneBy({ email: code.targetEmail })) throw new ConflictException(EMAIL_TAKEN);
+    const oldEmail = user.email;
+    user.email = code.targetEmail;
+    // Redeeming the code proves the new mailbox.
+    user.emailVerifiedAt = new Date();
+    try {
+      await repo.save(user);
+    } catch (error) {
+      if (isUniqueViolation(error, 'UQ_users_email')) throw new ConflictException(EMAIL_TAKEN);
+      throw error;
+    }
+    await this.codes.killAll(manager, user.id);
+    await this.mail.enqueue(emailChangedMail(oldEmail, { newEmail: user.email }), manager);
+    return user;
+  }
+}
