@@ -19,7 +19,10 @@ async function start(env: Record<string, string>) {
 describe('start-up configuration check', () => {
   it.each([
     [{ PORT: 'abc' }, 'Configuration error: PORT must be an integer between 0 and 65535 (got "abc")'],
-    [{ NODE_ENV: 'production' }, 'Configuration error: JWT_SECRET is required when NODE_ENV=production'],
+    [
+      { NODE_ENV: 'production', SMTP_URL: 'smtp://mail:25' },
+      'Configuration error: JWT_SECRET is required when NODE_ENV=production',
+    ],
     [
       { ACCESS_TOKEN_TTL: 'soon' },
       'Configuration error: ACCESS_TOKEN_TTL must be a duration like 30s, 10m, 12h, 30d or seconds (got "soon")',

@@ -41,9 +41,11 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    [{ NODE_ENV: 'production' }, /JWT_SECRET is required/],
+    [{ NODE_ENV: 'production', SMTP_URL: 'smtp://mail:25' }, /JWT_SECRET is required/],
+    [{ NODE_ENV: 'production', JWT_SECRET: SECRET }, /^SMTP_URL is required when NODE_ENV=production/],
+    [{ SMTP_URL: 'smtp://user:hunter2@' + ' bad' }, /^SMTP_URL must be/],
     [
-      { NODE_ENV: 'production', JWT_SECRET: 'changeme-changeme-changeme-changeme' },
+      { NODE_ENV: 'production', SMTP_URL: 'smtp://mail:25', JWT_SECRET: 'changeme-changeme-changeme-changeme' },
       /JWT_SECRET must be at least 32 random characters/,
     ],
     [{ JWT_SECRET: 'short' }, /JWT_SECRET/],
@@ -60,10 +62,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATA_DIR: dataDir, ...env })).toThrow(message);
   });
 
+  it('never echoes a URL value, which may hold a password', () => {
+    expect(() => loadConfig({ DATA_DIR: dataDir, SMTP_URL: 'smtp://user:hunter2@ bad' })).toThrow(/^((?!hunter2).)*$/);
+  });
+
   it('accepts a strong production secret and reads durations and lists', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
       JWT_SECRET: SECRET,
+      SMTP_URL: 'smtp://mail.example.com:587',
       ACCESS_TOKEN_TTL: '5m',
       CORS_ORIGINS: 'https://app.example.com/, https://admin.example.com',
       COOKIE_SECURE: 'false',

@@ -94,7 +94,8 @@ function url(env: Env, name: string, fallback?: string): string | undefined {
   try {
     new URL(raw);
   } catch {
-    throw new ConfigError(`${name} must be a URL (got "${raw}")`);
+    // The value is not echoed: a URL variable may carry a password (SMTP_URL, DATABASE_URL, REDIS_URL).
+    throw new ConfigError(`${name} must be a URL`);
   }
   return raw;
 }
