@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -31,6 +32,17 @@ export async function createApp(
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     logger: new PinoLoggerService(pino),
     bufferLogs: false,
+  });
+
+  // Cookie mode (contract §3): request.cookies for the access/refresh cookies, reply.setCookie.
+  await app.register(fastifyCookie);
+  // Only the listed origins get CORS headers; credentials so that the SPA's cookies are sent.
+  app.enableCors({
+    origin: config.corsOrigins.length > 0 ? config.corsOrigins.map((o) => new URL(o).origin) : false,
+    credentials: true,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    exposedHeaders: ['X-Request-Id', 'WWW-Authenticate', 'Retry-After'],
+    maxAge: 600,
   });
 
   const fastify = app.getHttpAdapter().getInstance();
