@@ -28,6 +28,6 @@ import { WellKnownController } from './well-known.controller.js';
     LocalStrategy,
     JwtStrategy,
   ],
-  exports: [AccessTokenService, JwtKeysService],
+  exports: [AccessTokenService, JwtKeysService, JwtStrategy],
 })
 export class AuthModule {}

@@ -11,6 +11,8 @@ import {
 const PING_INTERVAL_MS = 15_000;
 const PING_TIMEOUT_MS = 5_000;
 const MAX_BACKOFF_MS = 10_000;
+/** Shows the listener in pg_stat_activity. */
+export const LISTENER_APPLICATION_NAME = 'warden-revocation-listener';
 
 /**
  * Postgres LISTEN/NOTIFY on one dedicated connection (a pooled one could be handed to a query
@@ -53,7 +55,11 @@ export class PgNotifyTransport implements RevocationTransport {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.databaseUrl, keepAlive: true });
+    const client = new pg.Client({
+      connectionString: this.databaseUrl,
+      keepAlive: true,
+      application_name: LISTENER_APPLICATION_NAME,
+    });
     this.client = client;
     client.on('notification', (msg) => {
       if (msg.channel === REVOCATION_CHANNEL && msg.payload) this.handlers?.message(msg.payload);
