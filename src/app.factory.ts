@@ -72,6 +72,12 @@ export async function createApp(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, forbidUnknownValues: true }),
   );
   setupSwagger(app);
-  await app.init();
+  try {
+    await app.init();
+  } catch (error) {
+    // A failed start (a bad key, say) must not leave connections and listeners behind.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   return app;
 }

@@ -73,7 +73,11 @@ export class PgNotifyTransport implements RevocationTransport {
       this.lost(client, err);
       return;
     }
-    if (this.client !== client) return;
+    if (this.client !== client) {
+      // Stopped (or replaced) while connecting: do not leave the connection behind.
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.backoffMs = 250;
     this.pingTimer = setInterval(() => this.ping(client), PING_INTERVAL_MS);
     this.pingTimer.unref();
