@@ -12,6 +12,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import {
+  ApiBearerAuth,
   ApiBody,
   ApiConsumes,
   ApiCookieAuth,
@@ -147,6 +148,7 @@ export class BrowserAuthController {
   @UsesAuthCookies()
   @Post('logout')
   @HttpCode(204)
+  @ApiBearerAuth('bearer')
   @ApiCookieAuth('cookie')
   @ApiOperation({
     summary: 'Revokes the current session and clears the cookies',
