@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -33,6 +34,17 @@ export async function createApp(
     bufferLogs: false,
   });
 
+  // Cookie mode (contract §3): request.cookies for the access/refresh cookies, reply.setCookie.
+  await app.register(fastifyCookie);
+  // Only the listed origins get CORS headers; credentials so that the SPA's cookies are sent.
+  app.enableCors({
+    origin: config.corsOrigins.length > 0 ? config.corsOrigins.map((o) => new URL(o).origin) : false,
+    credentials: true,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    exposedHeaders: ['X-Request-Id', 'WWW-Authenticate', 'Retry-After'],
+    maxAge: 600,
+  });
+
   const fastify = app.getHttpAdapter().getInstance();
   // Only JSON (and form where a route allows it) is accepted: drop Fastify's text/plain parser.
   fastify.removeContentTypeParser('text/plain');
@@ -60,6 +72,12 @@ export async function createApp(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, forbidUnknownValues: true }),
   );
   setupSwagger(app);
-  await app.init();
+  try {
+    await app.init();
+  } catch (error) {
+    // A failed start (a bad key, say) must not leave connections and listeners behind.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   return app;
 }

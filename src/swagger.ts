@@ -13,6 +13,18 @@ export function setupSwagger(app: INestApplication): void {
     .setVersion('1')
     .addOAuth2({ type: 'oauth2', flows: { password: { tokenUrl: '/auth/token', scopes: SCOPES } } }, 'oauth2')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    // Browsers: POST /auth/login sets the HttpOnly access_token cookie; the browser then sends it
+    // with Swagger UI's requests too (scripts cannot set a Cookie header, so the dialog cannot).
+    .addCookieAuth('access_token', { type: 'apiKey', in: 'cookie', name: 'access_token' }, 'cookie')
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'INTROSPECTION_SECRET',
+        description: 'The INTROSPECTION_SECRET, for POST /auth/introspect only',
+      },
+      'introspection',
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config);
   SwaggerModule.setup('docs', app, document, {

@@ -65,12 +65,12 @@ export class AccessTokenService {
       const { payload } = await jwtVerify<AccessTokenClaims>(
         token,
         (header) => {
-          const key = this.keys.verificationKey(header.kid);
-          if (!key) throw new InvalidAccessTokenError('unknown kid');
+          const key = this.keys.verificationKey(header.kid, header.alg);
+          if (!key) throw new InvalidAccessTokenError('unknown kid or wrong algorithm for it');
           return key;
         },
         {
-          algorithms: [this.keys.algorithm],
+          algorithms: this.keys.algorithms,
           issuer: this.config.jwt.issuer,
           audience: this.config.jwt.audience,
           typ: 'at+jwt',

@@ -12,7 +12,6 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { AcceptsForm } from '../common/form-body.decorator.js';
 import { ErrorResponseDto, OAuthErrorResponseDto } from '../common/error-response.dto.js';
-import { OAuthError } from '../common/oauth-error.js';
 import { Public } from '../common/public.decorator.js';
 import type { ClientInfo } from '../sessions/sessions.service.js';
 import { UserDto } from '../users/dto/user.dto.js';
@@ -69,6 +68,6 @@ export class AuthController {
     if (tokenRequest.grant_type === 'password') {
       return this.issuer.issueForLogin(request.user as User, clientInfo(request), tokenRequest.scope);
     }
-    throw new OAuthError('unsupported_grant_type', 'grant_type=refresh_token is not enabled yet');
+    return this.issuer.toResponse(await this.issuer.refresh(tokenRequest.refresh_token, tokenRequest.scope));
   }
 }

@@ -6,6 +6,7 @@ import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenService } from './access-token.service.js';
 import { AuthController } from './auth.controller.js';
+import { BrowserAuthController } from './browser-auth.controller.js';
 import { CredentialsService } from './credentials.service.js';
 import { EmailVerificationController } from './email-verification.controller.js';
 import { EmailVerificationService } from './email-verification.service.js';
@@ -15,24 +16,34 @@ import { LocalStrategy } from './local.strategy.js';
 import { PasswordResetToken } from './password-reset-token.entity.js';
 import { PasswordResetController } from './password-reset.controller.js';
 import { PasswordResetService } from './password-reset.service.js';
+import { OAuthController } from './oauth.controller.js';
 import { RegistrationService } from './registration.service.js';
+import { TokenInspectorService } from './token-inspector.service.js';
 import { TokenIssuerService } from './token-issuer.service.js';
 import { WellKnownController } from './well-known.controller.js';
 
 @Module({
   imports: [PassportModule, TypeOrmModule.forFeature([PasswordResetToken]), UsersModule, SessionsModule, MailModule],
-  controllers: [AuthController, WellKnownController, EmailVerificationController, PasswordResetController],
+  controllers: [
+    AuthController,
+    BrowserAuthController,
+    OAuthController,
+    WellKnownController,
+    EmailVerificationController,
+    PasswordResetController,
+  ],
   providers: [
     JwtKeysService,
     AccessTokenService,
     CredentialsService,
     TokenIssuerService,
+    TokenInspectorService,
     RegistrationService,
     EmailVerificationService,
     PasswordResetService,
     LocalStrategy,
     JwtStrategy,
   ],
-  exports: [AccessTokenService, JwtKeysService],
+  exports: [AccessTokenService, JwtKeysService, JwtStrategy],
 })
 export class AuthModule {}

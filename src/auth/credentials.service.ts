@@ -9,6 +9,21 @@ import { UsersService } from '../users/users.service.js';
 const BAD_CREDENTIALS = 'Invalid email or password';
 const MAX_CREDENTIAL_LENGTH = 1024;
 
+export type LoginRefusal = 'bad_credentials' | 'disabled' | 'unverified';
+
+/**
+ * An `invalid_grant` for the token endpoint that also says why, so that the browser login can
+ * answer 401 (wrong credentials) or 403 (disabled, unverified) with the same message.
+ */
+export class LoginRefusedError extends OAuthError {
+  constructor(
+    readonly reason: LoginRefusal,
+    description: string,
+  ) {
+    super('invalid_grant', description);
+  }
+}
+
 /** Checks an email/username + password pair; the one place that says who may log in. */
 @Injectable()
 export class CredentialsService {
@@ -23,18 +38,18 @@ export class CredentialsService {
   /** Returns the user, or throws `invalid_grant` with one message for unknown email and wrong password. */
   async authenticate(login: string, password: string): Promise<User> {
     if (login.length > MAX_CREDENTIAL_LENGTH || password.length > MAX_CREDENTIAL_LENGTH) {
-      throw new OAuthError('invalid_grant', BAD_CREDENTIALS);
+      throw new LoginRefusedError('bad_credentials', BAD_CREDENTIALS);
     }
     const user = await this.users.findByLogin(login);
     if (!user) {
       await this.hasher.verifyDummy(password);
-      throw new OAuthError('invalid_grant', BAD_CREDENTIALS);
+      throw new LoginRefusedError('bad_credentials', BAD_CREDENTIALS);
     }
     const { valid, needsRehash } = await this.hasher.verify(user.passwordHash, password);
-    if (!valid) throw new OAuthError('invalid_grant', BAD_CREDENTIALS);
-    if (user.disabledAt) throw new OAuthError('invalid_grant', 'This account is disabled');
+    if (!valid) throw new LoginRefusedError('bad_credentials', BAD_CREDENTIALS);
+    if (user.disabledAt) throw new LoginRefusedError('disabled', 'This account is disabled');
     if (this.config.requireEmailVerification && !user.emailVerifiedAt) {
-      throw new OAuthError('invalid_grant', 'The email address is not verified yet');
+      throw new LoginRefusedError('unverified', 'The email address is not verified yet');
     }
     if (needsRehash) await this.upgradeHash(user, password);
     return user;

@@ -1,31 +1,36 @@
-import { type ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IS_PUBLIC } from '../common/public.decorator.js';
-import type { JwtFailure } from './jwt.strategy.js';
+import { type JwtFailure, JwtStrategy } from './jwt.strategy.js';
 import type { Principal } from './principal.js';
+import { runStrategy } from './run-strategy.js';
 
 /** Global guard: every route needs a valid access token unless marked @Public(). */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
-    super();
-  }
+export class JwtAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly strategy: JwtStrategy,
+  ) {}
 
-  override canActivate(context: ExecutionContext) {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
-    return super.canActivate(context);
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest & { user?: Principal }>();
+    const { err, user, info } = await runStrategy<Principal>(this.strategy, request, http.getResponse());
+    request.user = this.handleRequest(err, user, info as JwtFailure | undefined, context);
+    return true;
   }
 
   // RFC 6750 §3: no error attribute when no credentials were sent at all.
-  override handleRequest<T = Principal>(
+  handleRequest(
     err: unknown,
-    user: T,
+    user: Principal | false | null | undefined,
     info: JwtFailure | undefined,
     context: ExecutionContext,
-  ): T {
+  ): Principal {
     if (err) throw err as Error;
     if (user) return user;
     const reply = context.switchToHttp().getResponse<FastifyReply>();

@@ -1,7 +1,8 @@
-import { type ExecutionContext, Injectable } from '@nestjs/common';
-import { AuthGuard } from '@nestjs/passport';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { OAuthError } from '../common/oauth-error.js';
+import { LocalStrategy } from './local.strategy.js';
+import { runStrategy } from './run-strategy.js';
 import { parseTokenRequest, type TokenRequest } from './token-request.js';
 
 export type TokenEndpointRequest = FastifyRequest & { tokenRequest: TokenRequest; user?: unknown };
@@ -11,17 +12,18 @@ export type TokenEndpointRequest = FastifyRequest & { tokenRequest: TokenRequest
  * password grant; other grants pass through to the controller.
  */
 @Injectable()
-export class PasswordGrantGuard extends AuthGuard('local') {
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<TokenEndpointRequest>();
+export class PasswordGrantGuard implements CanActivate {
+  constructor(private readonly strategy: LocalStrategy) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const http = context.switchToHttp();
+    const request = http.getRequest<TokenEndpointRequest>();
     request.tokenRequest = parseTokenRequest(request.body);
     if (request.tokenRequest.grant_type !== 'password') return true;
-    return (await super.canActivate(context)) as boolean;
-  }
-
-  override handleRequest<T>(err: unknown, user: T): T {
+    const { err, user } = await runStrategy(this.strategy, request, http.getResponse());
     if (err) throw err as Error;
     if (!user) throw new OAuthError('invalid_request', 'Missing parameter: username or password');
-    return user;
+    request.user = user;
+    return true;
   }
 }

@@ -28,3 +28,17 @@ export function grantScopes(requested: string | undefined, roles: Role[]): strin
   const granted = [...new Set(asked)].filter((scope) => allowed.includes(scope));
   return granted.length > 0 ? granted : null;
 }
+
+/**
+ * The scope of a refreshed token (RFC 6749 §6): what the session was granted, less what the
+ * user's current roles no longer allow; a requested scope must be within that. Null:
+ * invalid_scope. A session without a recorded scope was granted all its roles allowed.
+ */
+export function refreshScopes(granted: string | null, requested: string | undefined, roles: Role[]): string[] | null {
+  const allowed = allowedScopes(roles);
+  const base = granted === null ? allowed : granted.split(' ').filter((scope) => allowed.includes(scope));
+  const asked = (requested ?? '').split(' ').filter(Boolean);
+  if (asked.length === 0) return base.length > 0 ? base : null;
+  if (asked.some((scope) => !base.includes(scope))) return null;
+  return [...new Set(asked)];
+}

@@ -1,28 +1,90 @@
-import { Injectable } from '@nestjs/common';
-import { Inject } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { OAuthError } from '../common/oauth-error.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { RefreshRotationService, type RotationRefusal } from '../sessions/refresh-rotation.service.js';
+import type { Session } from '../sessions/session.entity.js';
 import { type ClientInfo, SessionsService } from '../sessions/sessions.service.js';
 import type { User } from '../users/user.entity.js';
 import { AccessTokenService } from './access-token.service.js';
-import { grantScopes } from './scopes.js';
 import type { TokenResponseDto } from './dto/token-response.dto.js';
+import { grantScopes, refreshScopes } from './scopes.js';
 
-/** Turns an authenticated user into a session and the RFC 6749 token response. */
+/** A fresh token pair, before it becomes a token response (bearer) or cookies (browser). */
+export interface IssuedTokens {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  scopes: string[];
+  session: Session;
+  user: User;
+}
+
+/** contract §4: the refresh grant's error_description says which case it is. */
+export const REFRESH_REFUSALS: Record<RotationRefusal, string> = {
+  unknown: 'The refresh token is unknown',
+  expired: 'The refresh token has expired; sign in again',
+  revoked: 'The refresh token has been revoked',
+  reused: 'The refresh token was reused after it had been rotated; the session has been revoked',
+};
+
+const INVALID_SCOPE = 'The requested scope is unknown or not allowed for this account';
+
+/** Turns an authenticated user or a refresh token into a session's new token pair. */
 @Injectable()
 export class TokenIssuerService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly sessions: SessionsService,
+    private readonly rotation: RefreshRotationService,
     private readonly accessTokens: AccessTokenService,
   ) {}
 
   async issueForLogin(user: User, client: ClientInfo, requestedScope?: string): Promise<TokenResponseDto> {
+    return this.toResponse(await this.login(user, client, requestedScope));
+  }
+
+  async login(user: User, client: ClientInfo, requestedScope?: string): Promise<IssuedTokens> {
     const scopes = grantScopes(requestedScope, user.roles);
-    if (!scopes)
-      throw new OAuthError('invalid_scope', 'The requested scope is unknown or not allowed for this account');
-    const { session, refreshToken } = await this.sessions.create(user.id, client, this.config.refreshTokenTtl);
+    if (!scopes) throw new OAuthError('invalid_scope', INVALID_SCOPE);
+    const { session, refreshToken } = await this.sessions.create(
+      user.id,
+      client,
+      this.config.refreshTokenTtl,
+      undefined,
+      scopes.join(' '),
+    );
+    return this.withAccessToken(user, session, refreshToken, scopes);
+  }
+
+  /** The refresh grant; `invalid_grant` says unknown, expired, revoked or reused. */
+  async refresh(refreshToken: string, requestedScope?: string): Promise<IssuedTokens> {
+    let scopes: string[] = [];
+    const result = await this.rotation.rotate(refreshToken, (session, user) => {
+      const narrowed = refreshScopes(session.scope, requestedScope, user.roles);
+      if (!narrowed) throw new OAuthError('invalid_scope', INVALID_SCOPE);
+      scopes = narrowed;
+    });
+    if (!result.ok) throw new OAuthError('invalid_grant', REFRESH_REFUSALS[result.reason]);
+    return this.withAccessToken(result.user, result.session, result.refreshToken, scopes);
+  }
+
+  toResponse(issued: IssuedTokens): TokenResponseDto {
+    return {
+      access_token: issued.accessToken,
+      token_type: 'bearer',
+      expires_in: issued.expiresIn,
+      refresh_token: issued.refreshToken,
+      scope: issued.scopes.join(' '),
+    };
+  }
+
+  private async withAccessToken(
+    user: User,
+    session: Session,
+    refreshToken: string,
+    scopes: string[],
+  ): Promise<IssuedTokens> {
     const accessToken = await this.accessTokens.sign({
       userId: user.id,
       sessionId: session.id,
@@ -30,12 +92,6 @@ export class TokenIssuerService {
       roles: user.roles,
       scopes,
     });
-    return {
-      access_token: accessToken,
-      token_type: 'bearer',
-      expires_in: this.accessTokens.ttlSeconds,
-      refresh_token: refreshToken,
-      scope: scopes.join(' '),
-    };
+    return { accessToken, refreshToken, expiresIn: this.accessTokens.ttlSeconds, scopes, session, user };
   }
 }

@@ -17,30 +17,71 @@ export class WellKnownController {
 
   @Get('jwks.json')
   @Header('Cache-Control', 'public, max-age=300')
-  @ApiOperation({ summary: 'Public signing keys (empty under HS256)' })
+  @ApiOperation({
+    summary: 'Public signing keys (empty under HS256)',
+    description:
+      'The current key and the retired ones of JWT_PREVIOUS_PUBLIC_KEYS_FILE; `kid` is the RFC 7638 thumbprint.',
+  })
   @ApiOkResponse({
-    schema: { example: { keys: [{ kty: 'EC', crv: 'P-256', x: '…', y: '…', kid: '…', use: 'sig', alg: 'ES256' }] } },
+    schema: {
+      example: {
+        keys: [
+          {
+            kty: 'EC',
+            crv: 'P-256',
+            x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU',
+            y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0',
+            kid: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs',
+            use: 'sig',
+            alg: 'ES256',
+          },
+        ],
+      },
+    },
   })
   jwks() {
     return this.keys.jwks();
   }
 
+  /**
+   * RFC 8414 §2. No authorization endpoint (only the password and refresh grants), hence no
+   * response types; public clients (`none`). The introspection endpoint is listed only when it is
+   * enabled; its callers authenticate with a bearer secret, which no registered method names.
+   */
   @Get('oauth-authorization-server')
+  @Header('Cache-Control', 'public, max-age=300')
   @ApiOperation({ summary: 'RFC 8414 authorization server metadata' })
+  @ApiOkResponse({
+    schema: {
+      example: {
+        issuer: 'https://auth.example.com',
+        token_endpoint: 'https://auth.example.com/auth/token',
+        jwks_uri: 'https://auth.example.com/.well-known/jwks.json',
+        scopes_supported: ['profile', 'users:read', 'users:write'],
+        response_types_supported: [],
+        grant_types_supported: ['password', 'refresh_token'],
+        token_endpoint_auth_methods_supported: ['none'],
+        revocation_endpoint: 'https://auth.example.com/auth/revoke',
+        revocation_endpoint_auth_methods_supported: ['none'],
+        introspection_endpoint: 'https://auth.example.com/auth/introspect',
+        service_documentation: 'https://auth.example.com/docs',
+      },
+    },
+  })
   metadata() {
     const base = this.config.appUrl;
     return {
       issuer: this.config.jwt.issuer,
       token_endpoint: `${base}/auth/token`,
-      revocation_endpoint: `${base}/auth/revoke`,
-      introspection_endpoint: `${base}/auth/introspect`,
       jwks_uri: `${base}/.well-known/jwks.json`,
-      grant_types_supported: ['password', 'refresh_token'],
-      response_types_supported: [],
       scopes_supported: Object.keys(SCOPES),
+      response_types_supported: [],
+      grant_types_supported: ['password', 'refresh_token'],
       token_endpoint_auth_methods_supported: ['none'],
+      revocation_endpoint: `${base}/auth/revoke`,
       revocation_endpoint_auth_methods_supported: ['none'],
-      introspection_endpoint_auth_methods_supported: ['bearer'],
+      ...(this.config.introspectionSecret ? { introspection_endpoint: `${base}/auth/introspect` } : {}),
+      service_documentation: `${base}/docs`,
     };
   }
 }

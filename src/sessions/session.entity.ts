@@ -36,4 +36,8 @@ export class Session {
 
   @Column({ type: 'varchar', length: 64, nullable: true })
   ip: string | null;
+
+  /** Scopes granted at login; a refresh never widens them (RFC 6749 §6). Null: all the roles allow. */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  scope: string | null;
 }

@@ -1,6 +1,7 @@
 import { Controller, Get, NotFoundException } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiCookieAuth,
   ApiOAuth2,
   ApiOkResponse,
   ApiOperation,
@@ -15,6 +16,7 @@ import { UsersService } from './users.service.js';
 
 @ApiTags('users')
 @ApiBearerAuth('bearer')
+@ApiCookieAuth('cookie')
 @ApiOAuth2(['profile'], 'oauth2')
 @ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked access token', type: ErrorResponseDto })
 @Controller('users')

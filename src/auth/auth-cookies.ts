@@ -1,0 +1,43 @@
+import type { CookieSerializeOptions } from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppConfig } from '../config/app-config.js';
+
+export const ACCESS_COOKIE = 'access_token';
+export const REFRESH_COOKIE = 'refresh_token';
+
+/**
+ * contract §3. The refresh cookie is only sent to /auth (it is needed by /auth/refresh and
+ * /auth/logout alone) and never on cross-site requests (SameSite=Strict); the access cookie is
+ * Lax so that a top-level navigation from another site still arrives signed in.
+ */
+function attributes(config: AppConfig, name: string): CookieSerializeOptions {
+  return name === ACCESS_COOKIE
+    ? { httpOnly: true, sameSite: 'lax', path: '/', secure: config.cookieSecure }
+    : { httpOnly: true, sameSite: 'strict', path: '/auth', secure: config.cookieSecure };
+}
+
+export function setAuthCookies(
+  reply: FastifyReply,
+  config: AppConfig,
+  tokens: { accessToken: string; expiresIn: number; refreshToken: string; sessionExpiresAt: Date },
+): void {
+  const refreshMaxAge = Math.max(0, Math.floor((tokens.sessionExpiresAt.getTime() - Date.now()) / 1000));
+  reply.setCookie(ACCESS_COOKIE, tokens.accessToken, {
+    ...attributes(config, ACCESS_COOKIE),
+    maxAge: tokens.expiresIn,
+  });
+  reply.setCookie(REFRESH_COOKIE, tokens.refreshToken, {
+    ...attributes(config, REFRESH_COOKIE),
+    maxAge: refreshMaxAge,
+  });
+}
+
+export function clearAuthCookies(reply: FastifyReply, config: AppConfig): void {
+  reply.clearCookie(ACCESS_COOKIE, attributes(config, ACCESS_COOKIE));
+  reply.clearCookie(REFRESH_COOKIE, attributes(config, REFRESH_COOKIE));
+}
+
+export function cookieOf(request: FastifyRequest, name: string): string | undefined {
+  const value = (request as FastifyRequest & { cookies?: Record<string, string | undefined> }).cookies?.[name];
+  return value === '' ? undefined : value;
+}

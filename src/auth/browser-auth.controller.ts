@@ -1,0 +1,190 @@
+import {
+  Body,
+  Controller,
+  ForbiddenException,
+  Header,
+  HttpCode,
+  HttpException,
+  Inject,
+  Post,
+  Req,
+  Res,
+  UnauthorizedException,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCookieAuth,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorResponseDto } from '../common/error-response.dto.js';
+import { AcceptsForm } from '../common/form-body.decorator.js';
+import { OAuthError } from '../common/oauth-error.js';
+import { Public } from '../common/public.decorator.js';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+import { UserDto } from '../users/dto/user.dto.js';
+import { accessTokenFromRequest } from './access-token-extractor.js';
+import { AccessTokenService } from './access-token.service.js';
+import { clearAuthCookies, cookieOf, REFRESH_COOKIE, setAuthCookies } from './auth-cookies.js';
+import { clientInfo } from './auth.controller.js';
+import { CredentialsService, LoginRefusedError } from './credentials.service.js';
+import { SetsAuthCookies, UsesAuthCookies } from './csrf.guard.js';
+import { LoginDto, LoginResponseDto, RefreshResponseDto } from './dto/login.dto.js';
+import { type IssuedTokens, TokenIssuerService } from './token-issuer.service.js';
+
+const EXAMPLE_SET_COOKIE =
+  'access_token=…; Max-Age=900; Path=/; HttpOnly; Secure; SameSite=Lax, ' +
+  'refresh_token=…; Max-Age=2592000; Path=/auth; HttpOnly; Secure; SameSite=Strict';
+
+/** Re-shapes an RFC 6749 error (the token endpoint's) as the contract's error body. */
+function asHttpError(error: unknown, reply: FastifyReply): unknown {
+  if (error instanceof LoginRefusedError) {
+    return error.reason === 'bad_credentials'
+      ? new UnauthorizedException(error.description)
+      : new ForbiddenException(error.description);
+  }
+  if (error instanceof OAuthError) {
+    reply.headers(error.headers);
+    return new HttpException(error.description, error.getStatus());
+  }
+  return error;
+}
+
+/** Cookie mode for browsers (contract §3): the tokens never reach JavaScript. */
+@ApiTags('browser')
+@Controller('auth')
+export class BrowserAuthController {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly credentials: CredentialsService,
+    private readonly issuer: TokenIssuerService,
+    private readonly accessTokens: AccessTokenService,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  @Public()
+  @AcceptsForm()
+  @SetsAuthCookies()
+  @Post('login')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Browser login: sets the access_token and refresh_token cookies',
+    description: `Set-Cookie: ${EXAMPLE_SET_COOKIE}. A request whose Origin is not APP_URL or in CORS_ORIGINS is refused (login CSRF).`,
+  })
+  @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
+  @ApiBody({
+    type: LoginDto,
+    examples: { email: { value: { email: 'alice@example.com', password: 'correct horse battery staple' } } },
+  })
+  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiUnauthorizedResponse({ description: 'Wrong email or password', type: ErrorResponseDto })
+  @ApiForbiddenResponse({
+    description: 'Email not verified, account disabled, or foreign origin',
+    type: ErrorResponseDto,
+  })
+  async login(
+    @Body() dto: LoginDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<LoginResponseDto> {
+    let issued: IssuedTokens;
+    try {
+      const user = await this.credentials.authenticate((dto.email ?? dto.username)!, dto.password);
+      issued = await this.issuer.login(user, clientInfo(request));
+    } catch (error) {
+      throw asHttpError(error, reply);
+    }
+    this.setCookies(reply, issued);
+    return { user: UserDto.from(issued.user), expires_in: issued.expiresIn };
+  }
+
+  @Public()
+  @UsesAuthCookies()
+  @Post('refresh')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiCookieAuth('cookie')
+  @ApiOperation({
+    summary: 'Rotates the refresh_token cookie and sets a new access_token cookie',
+    description: `Sends the refresh_token cookie (Path=/auth). Set-Cookie: ${EXAMPLE_SET_COOKIE}. On failure both cookies are cleared.`,
+  })
+  @ApiOkResponse({ type: RefreshResponseDto })
+  @ApiUnauthorizedResponse({
+    description: 'Missing, unknown, expired, revoked or reused refresh token; both cookies cleared',
+    type: ErrorResponseDto,
+  })
+  @ApiForbiddenResponse({ description: 'Foreign or missing Origin (CSRF)', type: ErrorResponseDto })
+  async refresh(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RefreshResponseDto> {
+    const token = cookieOf(request, REFRESH_COOKIE);
+    let issued: IssuedTokens;
+    try {
+      if (!token) throw new UnauthorizedException('No refresh_token cookie');
+      issued = await this.issuer.refresh(token);
+    } catch (error) {
+      clearAuthCookies(reply, this.config);
+      if (error instanceof OAuthError && error.code === 'invalid_grant') {
+        throw new UnauthorizedException(error.description);
+      }
+      throw asHttpError(error, reply);
+    }
+    this.setCookies(reply, issued);
+    return { expires_in: issued.expiresIn };
+  }
+
+  @Public()
+  @UsesAuthCookies()
+  @Post('logout')
+  @HttpCode(204)
+  @ApiBearerAuth('bearer')
+  @ApiCookieAuth('cookie')
+  @ApiOperation({
+    summary: 'Revokes the current session and clears the cookies',
+    description:
+      'Authenticated by the bearer header, the access_token cookie, or (when the access token has expired) the refresh_token cookie.',
+  })
+  @ApiNoContentResponse({ description: 'Signed out; Set-Cookie clears access_token and refresh_token' })
+  @ApiUnauthorizedResponse({ description: 'No valid credentials', type: ErrorResponseDto })
+  @ApiForbiddenResponse({ description: 'Foreign or missing Origin on a cookie request (CSRF)', type: ErrorResponseDto })
+  async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    clearAuthCookies(reply, this.config);
+    const session = await this.currentSession(request);
+    if (!session) {
+      reply.header('WWW-Authenticate', 'Bearer realm="warden", error="invalid_token"');
+      throw new UnauthorizedException('Invalid or expired credentials');
+    }
+    await this.sessions.revoke(session.id, session.userId, 'logout');
+  }
+
+  private async currentSession(request: FastifyRequest): Promise<{ id: string; userId: string } | null> {
+    const accessToken = accessTokenFromRequest(request);
+    if (accessToken) {
+      const claims = await this.accessTokens.verify(accessToken).catch(() => null);
+      if (claims) return { id: claims.sid, userId: claims.sub };
+    }
+    const refreshToken = cookieOf(request, REFRESH_COOKIE);
+    const found = refreshToken ? await this.sessions.findByRefreshToken(refreshToken) : null;
+    return found ? { id: found.session.id, userId: found.session.userId } : null;
+  }
+
+  private setCookies(reply: FastifyReply, issued: IssuedTokens): void {
+    setAuthCookies(reply, this.config, {
+      accessToken: issued.accessToken,
+      expiresIn: issued.expiresIn,
+      refreshToken: issued.refreshToken,
+      sessionExpiresAt: issued.session.expiresAt,
+    });
+  }
+}
