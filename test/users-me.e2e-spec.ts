@@ -89,9 +89,11 @@ describe('GET /users/me', () => {
   it('refuses the token once its session is revoked', async () => {
     const { tokens } = await registerAndLogin(http, 'frank@example.com');
     expect((await http.get('/users/me', { token: tokens.access_token })).status).toBe(200);
-    await t.dataSource.query("UPDATE sessions SET revoked_at = now(), revoked_reason = 'test' WHERE id = $1", [
+    expect((await http.post('/auth/revoke', { form: { token: tokens.refresh_token } })).status).toBe(200);
+    const [session] = await t.dataSource.query('SELECT revoked_at FROM sessions WHERE id = $1', [
       decodeJwt(tokens.access_token).sid,
     ]);
+    expect(session.revoked_at).not.toBeNull();
     await expectInvalidToken(tokens.access_token);
   });
 
