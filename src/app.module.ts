@@ -3,6 +3,8 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module.js';
 import { JwtAuthGuard } from './auth/jwt-auth.guard.js';
+import { RolesGuard } from './auth/roles.guard.js';
+import { ScopesGuard } from './auth/scopes.guard.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { ContentTypeGuard } from './common/content-type.guard.js';
 import { type AppConfig } from './config/app-config.js';
@@ -41,6 +43,9 @@ export class AppModule {
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_GUARD, useClass: ContentTypeGuard },
         { provide: APP_GUARD, useClass: JwtAuthGuard },
+        // After authentication, in this order: @Roles() then @Scopes().
+        { provide: APP_GUARD, useClass: RolesGuard },
+        { provide: APP_GUARD, useClass: ScopesGuard },
       ],
     };
   }
