@@ -2,12 +2,51 @@ import 'reflect-metadata';
 import { HttpException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig } from '../config/app-config.js';
-import { parseArgs } from './args.js';
+import { parseArgs, type ParsedArgs } from './args.js';
 import { CliModule } from './cli.module.js';
+import { ImportFileError } from './import-rows.js';
 import { UsageError, UserCommands } from './user.commands.js';
+import { formatSummary, UsersImporter } from './users-import.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
-  user:create --email E --password P [--admin] [--verified] [--username U] [--display-name N]`;
+  user:create --email E --password P [--admin] [--verified] [--username U] [--display-name N]
+  user:role --email E --add admin | --remove admin
+  user:disable --email E          (revokes every session of the user)
+  user:enable --email E
+  users:import FILE               (CSV with header email,password_hash[,email_verified][,username], or JSON lines)`;
+
+type Context = Awaited<ReturnType<typeof NestFactory.createApplicationContext>>;
+
+async function importUsers(context: Context, args: ParsedArgs): Promise<number> {
+  const [file] = args.positional;
+  if (!file) throw new UsageError('users:import needs a FILE (CSV or JSON lines)');
+  const summary = await context
+    .get(UsersImporter)
+    .run(file, (line, reason) => console.error(`line ${line}: rejected: ${reason}`));
+  console.log(formatSummary(summary));
+  return 0;
+}
+
+async function run(context: Context, args: ParsedArgs): Promise<number> {
+  const users = context.get(UserCommands);
+  switch (args.command) {
+    case 'user:create':
+      console.log(await users.create(args));
+      return 0;
+    case 'user:role':
+      console.log(await users.role(args));
+      return 0;
+    case 'user:disable':
+    case 'user:enable':
+      console.log(await users.setDisabled(args, args.command === 'user:disable'));
+      return 0;
+    case 'users:import':
+      return importUsers(context, args);
+    default:
+      console.error(`Unknown command: ${args.command}\n${USAGE}`);
+      return 2;
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
@@ -18,15 +57,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   const context = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error'] });
   try {
-    const users = context.get(UserCommands);
-    switch (args.command) {
-      case 'user:create':
-        console.log(await users.create(args));
-        return 0;
-      default:
-        console.error(`Unknown command: ${args.command}\n${USAGE}`);
-        return 2;
-    }
+    return await run(context, args);
   } finally {
     await context.close();
   }
@@ -36,10 +67,12 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
-    else if (error instanceof UsageError) console.error(error.message);
+    else if (error instanceof UsageError || error instanceof ImportFileError) console.error(error.message);
     else if (error instanceof HttpException) {
       const response = error.getResponse() as { message?: string | string[] };
       console.error(`Error: ${[response.message ?? error.message].flat().join('; ')}`);
+    } else if ((error as NodeJS.ErrnoException)?.code === 'ENOENT') {
+      console.error(`Error: no such file: ${(error as NodeJS.ErrnoException).path}`);
     } else console.error('Error:', error instanceof Error ? error.message : error);
     process.exit(1);
   },
