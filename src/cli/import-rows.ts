@@ -21,7 +21,8 @@ export class ImportFileError extends Error {}
 
 // passlib / Flask-Bcrypt / bcrypt (2a, 2b, 2y) and PHC-format argon2 (argon2-cffi, passlib).
 const BCRYPT = /^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/;
-const ARGON2 = /^\$argon2(id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
+// PHC strings list m, t, p in any order (argon2-cffi: m,t,p; node-argon2: m,p,t).
+const ARGON2 = /^\$argon2(id|i|d)\$v=\d+\$[mtp]=\d+(,[mtp]=\d+){2}\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
 const TRUE = ['true', 't', '1', 'yes', 'y'];
 const FALSE = ['false', 'f', '0', 'no', 'n', ''];
 
