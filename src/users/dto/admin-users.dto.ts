@@ -16,7 +16,7 @@ import { ROLES, type Role } from '../user.entity.js';
 import { UserDto } from './user.dto.js';
 
 export class ListUsersQuery {
-  @ApiProperty({ required: false, default: 1, minimum: 1, example: 1 })
+  @ApiProperty({ required: false, type: 'integer', default: 1, minimum: 1, example: 1 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -24,7 +24,7 @@ export class ListUsersQuery {
   @Max(1_000_000)
   page: number = 1;
 
-  @ApiProperty({ required: false, default: 20, minimum: 1, maximum: 100, example: 20 })
+  @ApiProperty({ required: false, type: 'integer', default: 20, minimum: 1, maximum: 100, example: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
