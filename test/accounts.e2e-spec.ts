@@ -1,8 +1,8 @@
 import { decodeJwt } from 'jose';
+import { login, PASSWORD } from './support/accounts.js';
 import { client, type Client, registerAndLogin } from './support/http.js';
 import { resetDatabase, startApp, type TestApp } from './support/app.js';
 
-const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a brand new passphrase 7';
 
 describe('self-service: PATCH /users/me', () => {
@@ -55,6 +55,18 @@ describe('self-service: PATCH /users/me', () => {
     expect(empty.body).toMatchObject({ username: 'erin.e', display_name: null });
   });
 
+  it('removes the username with null; an empty string is refused', async () => {
+    const { tokens } = await registerAndLogin(http, 'nameless@example.com');
+    const token = tokens.access_token;
+    expect((await http.patch('/users/me', { token, json: { username: 'nameless' } })).body.username).toBe('nameless');
+    const cleared = await http.patch('/users/me', { token, json: { username: null } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.username).toBeNull();
+    expect((await http.patch('/users/me', { token, json: { username: '' } })).status).toBe(400);
+    const [row] = await t.dataSource.query("SELECT username FROM users WHERE email = 'nameless@example.com'");
+    expect(row.username).toBeNull();
+  });
+
   it('answers 409 for a username someone else has', async () => {
     const res = await http.patch('/users/me', { token, json: { username: 'FRANK' } });
     expect(res.status).toBe(409);
@@ -98,14 +110,6 @@ describe('self-service: PATCH /users/me', () => {
     expect(anonymous.status).toBe(401);
   });
 });
-
-async function login(http: Client, username: string, password = PASSWORD, scope?: string) {
-  const res = await http.post('/auth/token', {
-    form: { grant_type: 'password', username, password, ...(scope ? { scope } : {}) },
-  });
-  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.text}`);
-  return res.body as { access_token: string; refresh_token: string; scope: string };
-}
 
 describe('self-service: PUT /users/me/password', () => {
   let t: TestApp;
