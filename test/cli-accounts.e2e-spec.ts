@@ -149,7 +149,11 @@ describe('npm run cli -- users:import (validation) and user:role / user:disable 
 
     for (const args of [
       ['user:role', '--email', 'ops@example.com', '--add', 'root'],
+      ['user:role', '--email', 'ops@example.com'],
+      ['user:role', '--email', 'ops@example.com', '--add', 'admin', '--remove', 'admin'],
+      ['user:role', '--add', 'admin'],
       ['user:disable'],
+      ['user:enable', '--email'],
     ]) {
       const res = await cli(...args);
       expect(res.code).toBe(1);

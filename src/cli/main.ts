@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '../config/app-config.js';
 import { parseArgs, type ParsedArgs } from './args.js';
 import { CliModule } from './cli.module.js';
 import { ImportFileError } from './import-rows.js';
-import { UsageError, UserCommands } from './user.commands.js';
+import { createInput, emailInput, roleInput, UsageError, UserCommands } from './user.commands.js';
 import { formatSummary, UsersImporter } from './users-import.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -16,35 +16,34 @@ const USAGE = `Usage: npm run cli -- <command> [options]
   users:import FILE               (CSV with header email,password_hash[,email_verified][,username], or JSON lines)`;
 
 type Context = Awaited<ReturnType<typeof NestFactory.createApplicationContext>>;
+type Step = (context: Context) => Promise<string>;
 
-async function importUsers(context: Context, args: ParsedArgs): Promise<number> {
-  const [file] = args.positional;
-  if (!file) throw new UsageError('users:import needs a FILE (CSV or JSON lines)');
-  const summary = await context
-    .get(UsersImporter)
-    .run(file, (line, reason) => console.error(`line ${line}: rejected: ${reason}`));
-  console.log(formatSummary(summary));
-  return 0;
-}
-
-async function run(context: Context, args: ParsedArgs): Promise<number> {
-  const users = context.get(UserCommands);
+/** Checks the arguments and returns what to run once the database is open. */
+function plan(args: ParsedArgs): Step | undefined {
   switch (args.command) {
-    case 'user:create':
-      console.log(await users.create(args));
-      return 0;
-    case 'user:role':
-      console.log(await users.role(args));
-      return 0;
+    case 'user:create': {
+      const input = createInput(args);
+      return (context) => context.get(UserCommands).create(input);
+    }
+    case 'user:role': {
+      const change = roleInput(args);
+      return (context) => context.get(UserCommands).role(change);
+    }
     case 'user:disable':
-    case 'user:enable':
-      console.log(await users.setDisabled(args, args.command === 'user:disable'));
-      return 0;
-    case 'users:import':
-      return importUsers(context, args);
+    case 'user:enable': {
+      const email = emailInput(args);
+      return (context) => context.get(UserCommands).setDisabled(email, args.command === 'user:disable');
+    }
+    case 'users:import': {
+      const [file] = args.positional;
+      if (!file) throw new UsageError('users:import needs a FILE (CSV or JSON lines)');
+      return async (context) => {
+        const report = (line: number, reason: string) => console.error(`line ${line}: rejected: ${reason}`);
+        return formatSummary(await context.get(UsersImporter).run(file, report));
+      };
+    }
     default:
-      console.error(`Unknown command: ${args.command}\n${USAGE}`);
-      return 2;
+      return undefined;
   }
 }
 
@@ -54,10 +53,16 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return args.command ? 0 : 2;
   }
+  const step = plan(args);
+  if (!step) {
+    console.error(`Unknown command: ${args.command}\n${USAGE}`);
+    return 2;
+  }
   const config = loadConfig();
   const context = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error'] });
   try {
-    return await run(context, args);
+    console.log(await step(context));
+    return 0;
   } finally {
     await context.close();
   }
