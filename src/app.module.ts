@@ -4,6 +4,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module.js';
 import { CsrfGuard } from './auth/csrf.guard.js';
 import { JwtAuthGuard } from './auth/jwt-auth.guard.js';
+import { RolesGuard } from './auth/roles.guard.js';
+import { ScopesGuard } from './auth/scopes.guard.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { ContentTypeGuard } from './common/content-type.guard.js';
 import { type AppConfig } from './config/app-config.js';
@@ -46,6 +48,9 @@ export class AppModule {
         // Before authentication: a forged cross-site request is refused without touching a token.
         { provide: APP_GUARD, useClass: CsrfGuard },
         { provide: APP_GUARD, useClass: JwtAuthGuard },
+        // After authentication, in this order: @Roles() then @Scopes().
+        { provide: APP_GUARD, useClass: RolesGuard },
+        { provide: APP_GUARD, useClass: ScopesGuard },
       ],
     };
   }

@@ -1,13 +1,51 @@
-import { grantScopes, refreshScopes } from './scopes.js';
+import { allowedScopes, grantScopes, refreshScopes, SCOPES } from './scopes.js';
 
-describe('grantScopes', () => {
-  it('grants all the roles allow when nothing is asked', () => {
-    expect(grantScopes(undefined, ['user'])).toEqual(['profile']);
-    expect(grantScopes('', ['user', 'admin'])).toEqual(['profile', 'users:read', 'users:write']);
+describe('allowedScopes', () => {
+  it('gives a user profile only and an admin every scope', () => {
+    expect(allowedScopes(['user'])).toEqual(['profile']);
+    expect(allowedScopes(['user', 'admin'])).toEqual(['profile', 'users:read', 'users:write']);
+    expect(allowedScopes(['user', 'admin'])).toEqual(Object.keys(SCOPES));
   });
 
-  it('refuses an unknown scope', () => {
-    expect(grantScopes('profile launch', ['user'])).toBeNull();
+  it('gives nothing for no role', () => {
+    expect(allowedScopes([])).toEqual([]);
+  });
+});
+
+describe('grantScopes (requested ∩ allowed)', () => {
+  it('grants everything the roles allow when no scope is requested', () => {
+    expect(grantScopes(undefined, ['user'])).toEqual(['profile']);
+    expect(grantScopes('', ['user', 'admin'])).toEqual(['profile', 'users:read', 'users:write']);
+    expect(grantScopes('   ', ['user'])).toEqual(['profile']);
+  });
+
+  it('grants exactly the requested scopes when they are allowed', () => {
+    expect(grantScopes('users:read', ['user', 'admin'])).toEqual(['users:read']);
+    expect(grantScopes('profile users:write', ['user', 'admin'])).toEqual(['profile', 'users:write']);
+  });
+
+  it('drops requested scopes that are known but not allowed, keeping the allowed ones', () => {
+    expect(grantScopes('profile users:read', ['user'])).toEqual(['profile']);
+  });
+
+  it('refuses (invalid_scope) when nothing requested is allowed', () => {
+    expect(grantScopes('users:read', ['user'])).toBeNull();
+    expect(grantScopes('users:read users:write', ['user'])).toBeNull();
+  });
+
+  it('refuses an unknown scope, even next to allowed ones', () => {
+    expect(grantScopes('launch-missiles', ['user', 'admin'])).toBeNull();
+    expect(grantScopes('profile launch-missiles', ['user', 'admin'])).toBeNull();
+  });
+
+  it('does not treat inherited object keys as scopes', () => {
+    expect(grantScopes('constructor', ['user', 'admin'])).toBeNull();
+    expect(grantScopes('toString', ['user'])).toBeNull();
+    expect(grantScopes('profile constructor', ['user', 'admin'])).toBeNull();
+  });
+
+  it('removes duplicates and tolerates repeated spaces', () => {
+    expect(grantScopes('profile  profile', ['user'])).toEqual(['profile']);
   });
 });
 

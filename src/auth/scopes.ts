@@ -24,7 +24,7 @@ export function grantScopes(requested: string | undefined, roles: Role[]): strin
   const allowed = allowedScopes(roles);
   const asked = (requested ?? '').split(' ').filter(Boolean);
   if (asked.length === 0) return allowed;
-  if (asked.some((scope) => !(scope in SCOPES))) return null;
+  if (asked.some((scope) => !Object.hasOwn(SCOPES, scope))) return null;
   const granted = [...new Set(asked)].filter((scope) => allowed.includes(scope));
   return granted.length > 0 ? granted : null;
 }

@@ -5,6 +5,7 @@ import { ConfigModule } from '../config/config.module.js';
 import { dataSourceOptions } from '../config/database.js';
 import { UsersModule } from '../users/users.module.js';
 import { UserCommands } from './user.commands.js';
+import { UsersImporter } from './users-import.js';
 
 /** The services the CLI needs, without the HTTP layer. */
 @Module({})
@@ -21,7 +22,7 @@ export class CliModule {
         }),
         UsersModule,
       ],
-      providers: [UserCommands],
+      providers: [UserCommands, UsersImporter],
     };
   }
 }

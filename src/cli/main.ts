@@ -2,12 +2,50 @@ import 'reflect-metadata';
 import { HttpException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig } from '../config/app-config.js';
-import { parseArgs } from './args.js';
+import { parseArgs, type ParsedArgs } from './args.js';
 import { CliModule } from './cli.module.js';
-import { UsageError, UserCommands } from './user.commands.js';
+import { ImportFileError } from './import-rows.js';
+import { createInput, emailInput, roleInput, UsageError, UserCommands } from './user.commands.js';
+import { formatSummary, UsersImporter } from './users-import.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
-  user:create --email E --password P [--admin] [--verified] [--username U] [--display-name N]`;
+  user:create --email E --password P [--admin] [--verified] [--username U] [--display-name N]
+  user:role --email E --add admin | --remove admin
+  user:disable --email E          (revokes every session of the user)
+  user:enable --email E
+  users:import FILE               (CSV with header email,password_hash[,email_verified][,username], or JSON lines)`;
+
+type Context = Awaited<ReturnType<typeof NestFactory.createApplicationContext>>;
+type Step = (context: Context) => Promise<string>;
+
+/** Checks the arguments and returns what to run once the database is open. */
+function plan(args: ParsedArgs): Step | undefined {
+  switch (args.command) {
+    case 'user:create': {
+      const input = createInput(args);
+      return (context) => context.get(UserCommands).create(input);
+    }
+    case 'user:role': {
+      const change = roleInput(args);
+      return (context) => context.get(UserCommands).role(change);
+    }
+    case 'user:disable':
+    case 'user:enable': {
+      const email = emailInput(args);
+      return (context) => context.get(UserCommands).setDisabled(email, args.command === 'user:disable');
+    }
+    case 'users:import': {
+      const [file] = args.positional;
+      if (!file) throw new UsageError('users:import needs a FILE (CSV or JSON lines)');
+      return async (context) => {
+        const report = (line: number, reason: string) => console.error(`line ${line}: rejected: ${reason}`);
+        return formatSummary(await context.get(UsersImporter).run(file, report));
+      };
+    }
+    default:
+      return undefined;
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
@@ -15,18 +53,16 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return args.command ? 0 : 2;
   }
+  const step = plan(args);
+  if (!step) {
+    console.error(`Unknown command: ${args.command}\n${USAGE}`);
+    return 2;
+  }
   const config = loadConfig();
   const context = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error'] });
   try {
-    const users = context.get(UserCommands);
-    switch (args.command) {
-      case 'user:create':
-        console.log(await users.create(args));
-        return 0;
-      default:
-        console.error(`Unknown command: ${args.command}\n${USAGE}`);
-        return 2;
-    }
+    console.log(await step(context));
+    return 0;
   } finally {
     await context.close();
   }
@@ -36,10 +72,12 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
-    else if (error instanceof UsageError) console.error(error.message);
+    else if (error instanceof UsageError || error instanceof ImportFileError) console.error(error.message);
     else if (error instanceof HttpException) {
       const response = error.getResponse() as { message?: string | string[] };
       console.error(`Error: ${[response.message ?? error.message].flat().join('; ')}`);
+    } else if ((error as NodeJS.ErrnoException)?.code === 'ENOENT') {
+      console.error(`Error: no such file: ${(error as NodeJS.ErrnoException).path}`);
     } else console.error('Error:', error instanceof Error ? error.message : error);
     process.exit(1);
   },

@@ -1,7 +1,11 @@
-import { Controller, Get, NotFoundException } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Patch, Put } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiBearerAuth,
   ApiCookieAuth,
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
   ApiOAuth2,
   ApiOkResponse,
   ApiOperation,
@@ -10,7 +14,11 @@ import {
 } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
+import { Scopes } from '../auth/scopes.decorator.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
+import { AccountService } from './account.service.js';
+import { ChangePasswordDto, DeleteAccountDto } from './dto/password.dto.js';
+import { UpdateMeDto } from './dto/update-me.dto.js';
 import { UserDto } from './dto/user.dto.js';
 import { UsersService } from './users.service.js';
 
@@ -19,9 +27,14 @@ import { UsersService } from './users.service.js';
 @ApiCookieAuth('cookie')
 @ApiOAuth2(['profile'], 'oauth2')
 @ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked access token', type: ErrorResponseDto })
+@ApiForbiddenResponse({ description: 'Token without the profile scope, or wrong password', type: ErrorResponseDto })
+@Scopes('profile')
 @Controller('users')
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly account: AccountService,
+  ) {}
 
   @Get('me')
   @ApiOperation({ summary: 'The signed-in user' })
@@ -30,5 +43,36 @@ export class UsersController {
     const user = await this.users.findById(principal.userId);
     if (!user) throw new NotFoundException('User not found');
     return UserDto.from(user);
+  }
+
+  @Patch('me')
+  @ApiOperation({ summary: 'Change my username or display name (nothing else is writable here)' })
+  @ApiOkResponse({ type: UserDto })
+  @ApiBadRequestResponse({ description: 'Invalid or unknown field (roles, email_verified...)', type: ErrorResponseDto })
+  @ApiConflictResponse({ description: 'Username already taken', type: ErrorResponseDto })
+  async updateMe(@CurrentPrincipal() principal: Principal, @Body() dto: UpdateMeDto): Promise<UserDto> {
+    const user = await this.account.updateProfile(principal.userId, {
+      username: dto.username,
+      displayName: dto.display_name,
+    });
+    return UserDto.from(user);
+  }
+
+  @Put('me/password')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Change my password; my other sessions are revoked, this one stays' })
+  @ApiNoContentResponse({ description: 'Changed' })
+  @ApiBadRequestResponse({ description: 'New password refused (the message says why)', type: ErrorResponseDto })
+  async changePassword(@CurrentPrincipal() principal: Principal, @Body() dto: ChangePasswordDto): Promise<void> {
+    await this.account.changePassword(principal, dto.current_password, dto.new_password);
+  }
+
+  @Delete('me')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete my account, its sessions and tokens (hard delete; the email can register again)' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiConflictResponse({ description: 'I am the last enabled admin', type: ErrorResponseDto })
+  async deleteMe(@CurrentPrincipal() principal: Principal, @Body() dto: DeleteAccountDto): Promise<void> {
+    await this.account.deleteAccount(principal.userId, dto.password);
   }
 }

@@ -5,16 +5,35 @@ import { EmailChangeController } from './email-change.controller.js';
 import { EmailChangeService } from './email-change.service.js';
 import { EmailCode } from './email-code.entity.js';
 import { EmailCodesService } from './email-codes.service.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
+import { AccountService } from './account.service.js';
+import { AdminUsersController } from './admin-users.controller.js';
 import { PasswordHasherService } from './password-hasher.service.js';
 import { PasswordPolicyService } from './password-policy.service.js';
+import { UserAdminService } from './user-admin.service.js';
 import { User } from './user.entity.js';
 import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User, EmailCode]), MailModule],
-  controllers: [UsersController, EmailChangeController],
-  providers: [UsersService, PasswordHasherService, PasswordPolicyService, EmailCodesService, EmailChangeService],
-  exports: [UsersService, PasswordHasherService, PasswordPolicyService, EmailCodesService, EmailChangeService],
+  imports: [TypeOrmModule.forFeature([User, EmailCode]), MailModule, SessionsModule],
+  controllers: [UsersController, EmailChangeController, AdminUsersController],
+  providers: [
+    UsersService,
+    PasswordHasherService,
+    PasswordPolicyService,
+    EmailCodesService,
+    EmailChangeService,
+    AccountService,
+    UserAdminService,
+  ],
+  exports: [
+    UsersService,
+    PasswordHasherService,
+    PasswordPolicyService,
+    EmailCodesService,
+    EmailChangeService,
+    UserAdminService,
+  ],
 })
 export class UsersModule {}

@@ -1,0 +1,33 @@
+import { type CanActivate, type ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Role } from '../users/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+import type { Principal } from './principal.js';
+import { REQUIRED_ROLES } from './roles.decorator.js';
+
+/**
+ * Global guard for routes marked @Roles(). The token's `roles` claim says what was true at
+ * login; the database says what is still true, so an admin who loses the role loses the admin
+ * routes at once, not when their access token expires.
+ */
+@Injectable()
+export class RolesGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly users: UsersService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const required = this.reflector.getAllAndOverride<Role[] | undefined>(REQUIRED_ROLES, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (!required?.length) return true;
+    const principal = context.switchToHttp().getRequest<{ user?: Principal }>().user;
+    const message = `This route requires the ${required.join(', ')} role`;
+    if (!principal || !required.every((role) => principal.roles.includes(role))) throw new ForbiddenException(message);
+    const current = await this.users.findById(principal.userId);
+    if (!current || !required.every((role) => current.roles.includes(role))) throw new ForbiddenException(message);
+    return true;
+  }
+}

@@ -1,0 +1,100 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOAuth2,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { Roles } from '../auth/roles.decorator.js';
+import { Scopes } from '../auth/scopes.decorator.js';
+import { ErrorResponseDto } from '../common/error-response.dto.js';
+import { AdminUpdateUserDto, ListUsersQuery, UserPageDto } from './dto/admin-users.dto.js';
+import { UserDto } from './dto/user.dto.js';
+import { UserAdminService } from './user-admin.service.js';
+
+const ID_PARAM = { name: 'id', format: 'uuid', description: 'User id (not a UUID → 400)' };
+const NOT_FOUND = { description: 'No such user', type: ErrorResponseDto };
+const LAST_ADMIN = { description: 'Would leave the system without an enabled admin', type: ErrorResponseDto };
+
+/**
+ * Admin API. Every route needs the `admin` role (checked against the database, see RolesGuard)
+ * and the matching scope: `users:read` to look, `users:write` to change.
+ */
+@ApiTags('admin')
+@ApiBearerAuth('bearer')
+@ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked access token', type: ErrorResponseDto })
+@ApiForbiddenResponse({
+  description: 'Not an admin, or the token lacks the scope (WWW-Authenticate: error="insufficient_scope")',
+  type: ErrorResponseDto,
+})
+@Roles('admin')
+@Controller('users')
+export class AdminUsersController {
+  constructor(private readonly admin: UserAdminService) {}
+
+  @Get()
+  @Scopes('users:read')
+  @ApiOAuth2(['users:read'], 'oauth2')
+  @ApiOperation({ summary: 'List users, newest first, optionally filtered by an email substring' })
+  @ApiOkResponse({ type: UserPageDto })
+  @ApiBadRequestResponse({ description: 'page < 1, limit outside 1..100', type: ErrorResponseDto })
+  async list(@Query() query: ListUsersQuery): Promise<UserPageDto> {
+    const { items, total } = await this.admin.list(query.page, query.limit, query.email);
+    return { items: items.map((user) => UserDto.from(user)), total, page: query.page, limit: query.limit };
+  }
+
+  @Get(':id')
+  @Scopes('users:read')
+  @ApiOAuth2(['users:read'], 'oauth2')
+  @ApiOperation({ summary: 'One user' })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: UserDto })
+  @ApiBadRequestResponse({ description: 'Malformed id', type: ErrorResponseDto })
+  @ApiNotFoundResponse(NOT_FOUND)
+  async get(@Param('id', ParseUUIDPipe) id: string): Promise<UserDto> {
+    return UserDto.from(await this.admin.get(id));
+  }
+
+  @Patch(':id')
+  @Scopes('users:write')
+  @ApiOAuth2(['users:write'], 'oauth2')
+  @ApiOperation({
+    summary: 'Change roles, disabled or email_verified',
+    description: 'Disabling revokes every session of the user. `user` is always kept in roles.',
+  })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: UserDto })
+  @ApiBadRequestResponse({ description: 'Malformed id, unknown role or field', type: ErrorResponseDto })
+  @ApiNotFoundResponse(NOT_FOUND)
+  @ApiConflictResponse(LAST_ADMIN)
+  async update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: AdminUpdateUserDto): Promise<UserDto> {
+    const user = await this.admin.update(id, {
+      roles: dto.roles,
+      disabled: dto.disabled,
+      emailVerified: dto.email_verified,
+    });
+    return UserDto.from(user);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Scopes('users:write')
+  @ApiOAuth2(['users:write'], 'oauth2')
+  @ApiOperation({ summary: 'Delete a user, its sessions and tokens (hard delete)' })
+  @ApiParam(ID_PARAM)
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiBadRequestResponse({ description: 'Malformed id', type: ErrorResponseDto })
+  @ApiNotFoundResponse(NOT_FOUND)
+  @ApiConflictResponse(LAST_ADMIN)
+  async remove(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    await this.admin.delete(id);
+  }
+}

@@ -1,0 +1,80 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { ROLES, type Role } from '../user.entity.js';
+import { UserDto } from './user.dto.js';
+
+export class ListUsersQuery {
+  @ApiProperty({ required: false, type: 'integer', default: 1, minimum: 1, example: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  page: number = 1;
+
+  @ApiProperty({ required: false, type: 'integer', default: 20, minimum: 1, maximum: 100, example: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit: number = 20;
+
+  @ApiProperty({ required: false, example: 'example.com', description: 'Case-insensitive substring of the email' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(320)
+  email?: string;
+}
+
+export class UserPageDto {
+  @ApiProperty({ type: [UserDto] })
+  items: UserDto[];
+
+  @ApiProperty({ example: 42, description: 'Users matching the filter, all pages together' })
+  total: number;
+
+  @ApiProperty({ example: 1 })
+  page: number;
+
+  @ApiProperty({ example: 20 })
+  limit: number;
+}
+
+/** What an admin may change on an account; any other field → 400. */
+export class AdminUpdateUserDto {
+  @ApiProperty({
+    required: false,
+    type: [String],
+    enum: ROLES,
+    example: ['user', 'admin'],
+    description: '"user" is always kept (added when missing); [] or ["user"] removes admin',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(ROLES.length)
+  @IsIn(ROLES, { each: true, message: `roles must be a subset of [${ROLES.join(', ')}]` })
+  roles?: Role[];
+
+  @ApiProperty({ required: false, example: true, description: 'true revokes every session of the user' })
+  @IsOptional()
+  @IsBoolean()
+  disabled?: boolean;
+
+  @ApiProperty({ required: false, example: true })
+  @IsOptional()
+  @IsBoolean()
+  email_verified?: boolean;
+}
