@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
 import { type EntityManager, Repository } from 'typeorm';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { RefreshToken } from './refresh-token.entity.js';
 import { Session } from './session.entity.js';
 
@@ -27,7 +28,10 @@ export function newOpaqueToken(): string {
 
 @Injectable()
 export class SessionsService {
-  constructor(@InjectRepository(Session) private readonly sessions: Repository<Session>) {}
+  constructor(
+    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+    @Optional() private readonly metrics?: MetricsService,
+  ) {}
 
   /** Every successful login creates a session with the first refresh token of its family. */
   async create(
@@ -63,6 +67,7 @@ export class SessionsService {
       .set({ revokedAt: () => 'now()', revokedReason: reason })
       .where('id = :sessionId AND user_id = :userId AND revoked_at IS NULL', { sessionId, userId })
       .execute();
+    this.metrics?.sessionRevoked(reason, result.affected ?? 0);
     return (result.affected ?? 0) > 0;
   }
 
@@ -71,7 +76,11 @@ export class SessionsService {
    * optionally keeping one (the caller's current session). Pass the transaction's manager
    * when it is part of a larger change.
    */
-  async revokeAllForUser(userId: string, reason: string, options: { except?: string; manager?: EntityManager } = {}): Promise<number> {
+  async revokeAllForUser(
+    userId: string,
+    reason: string,
+    options: { except?: string; manager?: EntityManager } = {},
+  ): Promise<number> {
     const repo = options.manager ? options.manager.getRepository(Session) : this.sessions;
     const query = repo
       .createQueryBuilder()
@@ -80,6 +89,7 @@ export class SessionsService {
       .where('user_id = :userId AND revoked_at IS NULL', { userId });
     if (options.except) query.andWhere('id <> :except', { except: options.except });
     const result = await query.execute();
+    this.metrics?.sessionRevoked(reason, result.affected ?? 0);
     return result.affected ?? 0;
   }
 
