@@ -7,6 +7,8 @@ export interface ScenarioResult extends Partial<LoadFigures> {
   /** Whether errors above 1% make the benchmark fail. */
   must_work: boolean;
   peak_rss_mib?: number;
+  /** Server CPU time (user + system) per successful request, in ms. */
+  cpu_ms_per_request?: number;
   ratio?: { to: string; value: number };
   extra?: Record<string, number | string>;
 }
@@ -21,7 +23,7 @@ const pad = (value: string, width: number) => value.padEnd(width);
 const num = (value: number | undefined, digits = 0) => (value === undefined ? '-' : value.toFixed(digits));
 
 export function scenarioTable(rows: ScenarioResult[]): string {
-  const header = `${pad('scenario', 44)}${pad('conns', 7)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('errors', 9)}${pad('peak RSS', 11)}ratio`;
+  const header = `${pad('scenario', 44)}${pad('conns', 7)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('errors', 9)}${pad('peak RSS', 11)}${pad('CPU/req', 10)}ratio`;
   const lines = rows.map((r) => {
     if (r.unavailable) return `${pad(r.name, 44)}n/a (${r.unavailable})`;
     const ratio = r.ratio ? `${(r.ratio.value * 100).toFixed(0)}% of ${r.ratio.to}` : '';
@@ -33,6 +35,7 @@ export function scenarioTable(rows: ScenarioResult[]): string {
       pad(num(r.p99_ms, 1), 9) +
       pad(r.errors === undefined ? '-' : String(r.errors), 9) +
       pad(r.peak_rss_mib === undefined ? '-' : `${r.peak_rss_mib.toFixed(0)} MiB`, 11) +
+      pad(r.cpu_ms_per_request === undefined ? '-' : `${r.cpu_ms_per_request.toFixed(3)} ms`, 10) +
       ratio
     );
   });
