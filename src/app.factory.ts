@@ -12,13 +12,35 @@ import { setupSwagger } from './swagger.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-/** Nest calls beforeClose() first thing in app.close(): from then on the app is draining. */
+/** Draining ends once no connection or request arrived for this long... */
+const QUIET_MS = 200;
+/** ...or after this share of SHUTDOWN_TIMEOUT, at most 2 s. */
+const MAX_DRAIN_WAIT_MS = 2000;
+
+/**
+ * Nest calls beforeClose() first thing in app.close(): from then on the app is draining (new
+ * requests get 503, see request-hooks.ts). close() comes after the shutdown hooks; before it stops
+ * listening, it waits until clients went quiet: requests that reached the socket before SIGTERM
+ * but were not read yet would otherwise be reset when the server closes its idle connections
+ * (the shutdown e2e test caught exactly that).
+ */
 class WardenFastifyAdapter extends FastifyAdapter {
   draining = false;
+  lastActivity = 0;
+  maxDrainWaitMs = MAX_DRAIN_WAIT_MS;
 
   override beforeClose(): void {
     this.draining = true;
+    this.lastActivity = Date.now();
     super.beforeClose();
+  }
+
+  override async close(): Promise<void> {
+    const started = Date.now();
+    while (Date.now() - this.lastActivity < QUIET_MS && Date.now() - started < this.maxDrainWaitMs) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return super.close();
   }
 }
 
@@ -36,6 +58,7 @@ export async function createApp(
     // Draining is answered by our onRequest hook (request-hooks.ts), in the contract's error shape.
     return503OnClosing: false,
   });
+  adapter.maxDrainWaitMs = Math.min(MAX_DRAIN_WAIT_MS, (config.shutdownTimeout * 1000) / 4);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     logger: new PinoLoggerService(pino),
     bufferLogs: false,
@@ -45,6 +68,10 @@ export async function createApp(
   // Only JSON (and form where a route allows it) is accepted: drop Fastify's text/plain parser.
   fastify.removeContentTypeParser('text/plain');
   installRequestHooks(fastify, { pino, metrics: app.get(MetricsService), isDraining: () => adapter.draining });
+  const noteActivity = () => {
+    if (adapter.draining) adapter.lastActivity = Date.now();
+  };
+  app.getHttpServer().on('connection', noteActivity).on('request', noteActivity);
 
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, forbidUnknownValues: true }),
