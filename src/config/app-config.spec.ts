@@ -31,7 +31,7 @@ describe('loadConfig', () => {
       argon2: { memoryKib: 19456, timeCost: 2, parallelism: 1 },
       jwt: { algorithm: 'HS256', issuer: 'http://localhost:3000', audience: 'warden' },
       shutdownTimeout: 10,
-      database: { poolSize: 10, queryTimeout: 4 },
+      database: { poolSize: 10, queryTimeout: 3 },
       threadpoolSize: 4,
     });
     expect(loadConfig({ DATA_DIR: dataDir }).metricsToken).toBeUndefined();

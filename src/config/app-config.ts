@@ -174,7 +174,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (metricsToken !== undefined && metricsToken.length < 16) {
     throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
   }
-  const queryTimeout = duration(env, 'DB_QUERY_TIMEOUT', '4s');
+  const queryTimeout = duration(env, 'DB_QUERY_TIMEOUT', '3s');
   if (queryTimeout > 60)
     throw new ConfigError(`DB_QUERY_TIMEOUT must be at most 60s (got "${str(env, 'DB_QUERY_TIMEOUT')}")`);
 
