@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { errorBody } from './error-body.js';
+import { createAccessLogger } from './logger.js';
 
 export interface RequestHookOptions {
   pino: Pino;
@@ -14,8 +15,8 @@ export interface RequestHookOptions {
  * The per-request work outside Nest's pipeline: X-Request-Id on every response, 503 and
  * Connection: close while draining (instead of Nest's and Fastify's return503OnClosing, whose
  * bodies lack the contract's request_id), and, once the response is sent, the access-log line and the request metrics.
- * Everything here runs on every request, so it stays small: no closures, no redaction pass over
- * request data (the access line only carries fields we build ourselves, never headers or bodies).
+ * Everything here runs on every request, so it stays small: the access line goes through a logger
+ * without redaction (createAccessLogger), as it only carries fields built here.
  */
 type WithUser = FastifyRequest & { user?: { userId?: string; id?: string } };
 
@@ -26,7 +27,8 @@ function userIdOf(request: FastifyRequest): string | undefined {
 }
 
 export function installRequestHooks(fastify: FastifyInstance, { pino, metrics, isDraining }: RequestHookOptions): void {
-  const accessLog = pino.isLevelEnabled('info');
+  const access = createAccessLogger(pino);
+  const accessLog = access.isLevelEnabled('info');
 
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
@@ -52,7 +54,7 @@ export function installRequestHooks(fastify: FastifyInstance, { pino, metrics, i
     const ms = reply.elapsedTime;
     metrics.observeRequest(request.method, route, reply.statusCode, ms / 1000);
     if (accessLog) {
-      pino.info(
+      access.info(
         {
           request_id: request.id,
           method: request.method,
