@@ -17,6 +17,8 @@ const users = new Map<string, unknown>(
   Object.entries(JSON.parse(readFileSync(process.env.USERS_FILE ?? '', 'utf8')) as Record<string, unknown>),
 );
 const kid = await calculateJwkThumbprint({ kty: 'oct', k: Buffer.from(secret).toString('base64url') });
+// The same key object as Warden's JwtKeysService: imported once as a WebCrypto HMAC key.
+const key = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)\s*$/i;
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -37,7 +39,7 @@ async function me(req: IncomingMessage, res: ServerResponse): Promise<void> {
       token,
       (header) => {
         if (header.kid !== kid) throw new Error('unknown kid');
-        return secret;
+        return key;
       },
       {
         algorithms: ['HS256'],
