@@ -56,7 +56,10 @@ export class JwtKeysService implements OnModuleInit {
   // and verify (a measurable share of an authenticated request).
   private async addSecret(secret: Uint8Array): Promise<{ kid: string; key: CryptoKey }> {
     const kid = await calculateJwkThumbprint({ kty: 'oct', k: Buffer.from(secret).toString('base64url') });
-    const key = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    const key = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]);
     this.verifyKeys.set(kid, key);
     return { kid, key };
   }
