@@ -4,19 +4,18 @@ import { loadConfig } from '../config/app-config.js';
 import { UserCacheService } from './user-cache.service.js';
 import type { User } from './user.entity.js';
 
-const user = (id: string, displayName: string): User =>
-  ({
-    id,
-    email: `${id}@example.com`,
-    username: null,
-    displayName,
-    passwordHash: 'h',
-    emailVerifiedAt: null,
-    roles: ['user'],
-    disabledAt: null,
-    createdAt: new Date('2026-01-01T00:00:00Z'),
-    updatedAt: new Date('2026-01-01T00:00:00Z'),
-  });
+const user = (id: string, displayName: string): User => ({
+  id,
+  email: `${id}@example.com`,
+  username: null,
+  displayName,
+  passwordHash: 'h',
+  emailVerifiedAt: null,
+  roles: ['user'],
+  disabledAt: null,
+  createdAt: new Date('2026-01-01T00:00:00Z'),
+  updatedAt: new Date('2026-01-01T00:00:00Z'),
+});
 
 describe('UserCacheService', () => {
   let cache: UserCacheService;
