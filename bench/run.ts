@@ -27,8 +27,15 @@ const JWT_SECRET = 'bench-9f2c1e7a5b8d4c6e0f1a3b5c7d9e2f4a6b8c0d1e';
 /** Fixed, so that tokens issued by the first server start stay valid on the second (a new port). */
 const JWT_ISSUER = 'http://warden.bench';
 const DATABASE_URL = process.env.DATABASE_URL || undefined;
-/** The same command line as `npm run start:prod`: the preload sizes libuv's threadpool before anything uses it. */
-const SERVER_ARGS = ['--require', join(ROOT, 'dist/src/threadpool.cjs'), join(ROOT, 'dist/src/main.js')];
+/**
+ * The same command line as `npm run start:prod`: V8 heap limits that keep the heap near its live
+ * size, and the preload that sizes libuv's threadpool before anything uses it.
+ */
+const NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=256'];
+const PRELOAD = ['--require', join(ROOT, 'dist/src/threadpool.cjs')];
+const SERVER_ARGS = [...NODE_FLAGS, ...PRELOAD, join(ROOT, 'dist/src/main.js')];
+/** README "Deploying": one malloc arena, so argon2's 19 MiB blocks are reused instead of kept per thread. */
+const MALLOC_ENV = { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '1' };
 
 interface Warden {
   child: Child;
@@ -43,6 +50,7 @@ async function startWarden(dataDir: string | undefined, logLevel: string): Promi
   const started = process.hrtime.bigint();
   const child = spawnNode(SERVER_ARGS, {
     ...process.env,
+    ...MALLOC_ENV,
     NODE_ENV: 'production',
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -97,10 +105,7 @@ interface Argon2Bound {
 }
 
 async function argon2Bound(): Promise<Argon2Bound> {
-  const child = spawnNode(
-    ['--require', join(ROOT, 'dist/src/threadpool.cjs'), join(ROOT, 'dist/bench/argon2-bound.js')],
-    process.env,
-  );
+  const child = spawnNode([...PRELOAD, join(ROOT, 'dist/bench/argon2-bound.js')], { ...process.env, ...MALLOC_ENV });
   const code = await new Promise<number | null>((resolve) => child.process.once('exit', resolve));
   if (code !== 0) throw new Error(`argon2 reference failed:\n${child.tail()}`);
   return JSON.parse(child.tail().split('\n').pop()!) as Argon2Bound;
@@ -111,17 +116,15 @@ async function minimalReference(seeded: Awaited<ReturnType<typeof seedUsers>>, i
   writeFileSync(usersFile, JSON.stringify(seeded.users));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawnNode(
-    ['--require', join(ROOT, 'dist/src/threadpool.cjs'), join(ROOT, 'dist/bench/minimal-server.js')],
-    {
-      ...process.env,
-      PORT: String(port),
-      JWT_SECRET,
-      JWT_ISSUER: issuer,
-      JWT_AUDIENCE: 'warden',
-      USERS_FILE: usersFile,
-    },
-  );
+  const child = spawnNode([...NODE_FLAGS, ...PRELOAD, join(ROOT, 'dist/bench/minimal-server.js')], {
+    ...process.env,
+    ...MALLOC_ENV,
+    PORT: String(port),
+    JWT_SECRET,
+    JWT_ISSUER: issuer,
+    JWT_AUDIENCE: 'warden',
+    USERS_FILE: usersFile,
+  });
   try {
     await waitReady(`${base}/health/ready`, child, process.hrtime.bigint());
     const rss = new RssSampler(child.pid);
@@ -143,6 +146,9 @@ async function main(): Promise<number> {
   const cores = availableParallelism();
   const dbLabel = DATABASE_URL ? `postgres (${new URL(DATABASE_URL).pathname.slice(1)})` : 'embedded PGlite';
   console.log(`Warden benchmark: ${cores} cores, node ${process.version}, ${dbLabel}, ${DURATION} s per scenario`);
+  console.log(
+    `  server: node ${NODE_FLAGS.join(' ')} --require dist/src/threadpool.cjs dist/src/main.js, MALLOC_ARENA_MAX=${MALLOC_ENV.MALLOC_ARENA_MAX}`,
+  );
   const rows: ScenarioResult[] = [];
   const starts: Record<string, number> = {};
   let stopExit: Record<string, number | null> = {};
@@ -317,6 +323,8 @@ async function main(): Promise<number> {
         login_connections: LOGIN_CONNECTIONS,
         probe_connections: PROBE_CONNECTIONS,
         probe_rate: PROBE_RATE,
+        server_command: ['node', ...NODE_FLAGS, '--require', 'dist/src/threadpool.cjs', 'dist/src/main.js'].join(' '),
+        malloc_arena_max: MALLOC_ENV.MALLOC_ARENA_MAX,
       },
       start_to_ready_ms: starts,
       exit_code_after_sigterm: stopExit,
