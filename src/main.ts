@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { availableParallelism } from 'node:os';
 import { createApp } from './app.factory.js';
-import { createPino } from './common/logger.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
+import { createPino } from './common/logger.js';
 import { installGracefulShutdown } from './shutdown.js';
 
 async function bootstrap(): Promise<void> {

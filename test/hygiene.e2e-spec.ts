@@ -22,15 +22,9 @@ describe('HTTP hygiene', () => {
   });
 
   it('answers 413 in the error shape for a body over 64 KiB', async () => {
-    const res = await http.post('/auth/register', {
-      json: { email: 'big@example.com', password: 'x'.repeat(70 * 1024) },
-    });
+    const res = await http.post('/auth/register', { json: { email: 'big@example.com', password: 'x'.repeat(70 * 1024) } });
     expect(res.status).toBe(413);
-    expect(res.body).toMatchObject({
-      statusCode: 413,
-      error: 'Payload Too Large',
-      request_id: res.headers.get('x-request-id'),
-    });
+    expect(res.body).toMatchObject({ statusCode: 413, error: 'Payload Too Large', request_id: res.headers.get('x-request-id') });
   });
 
   it('answers 415 for text/plain, XML, and a form body on a JSON-only route', async () => {
@@ -42,10 +36,7 @@ describe('HTTP hygiene', () => {
   });
 
   it('answers 400 for malformed JSON without echoing parser internals', async () => {
-    const res = await http.post('/auth/register', {
-      raw: '{"email": ',
-      headers: { 'content-type': 'application/json' },
-    });
+    const res = await http.post('/auth/register', { raw: '{"email": ', headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
     expect(res.text).not.toMatch(/at \w+ \(|node_modules|SyntaxError/);
@@ -70,14 +61,7 @@ describe('HTTP hygiene', () => {
     expect(ui.text).toContain('swagger-ui');
     const doc = (await http.get('/docs-json')).body;
     expect(doc.openapi).toMatch(/^3\./);
-    for (const path of [
-      '/auth/register',
-      '/auth/token',
-      '/users/me',
-      '/health/live',
-      '/health/ready',
-      '/.well-known/jwks.json',
-    ]) {
+    for (const path of ['/auth/register', '/auth/token', '/users/me', '/health/live', '/health/ready', '/.well-known/jwks.json']) {
       expect(Object.keys(doc.paths)).toContain(path);
     }
     expect(doc.components.securitySchemes.oauth2.flows.password).toMatchObject({

@@ -76,9 +76,7 @@ describe('GET /users/me', () => {
 
   it('refuses a token signed with another secret', async () => {
     const other = new TextEncoder().encode('another-secret-0123456789-abcdefghijklmnop');
-    await expectInvalidToken(
-      await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid }).sign(other),
-    );
+    await expectInvalidToken(await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid }).sign(other));
   });
 
   it('refuses garbage and an oversized token without a 5xx', async () => {
@@ -89,9 +87,7 @@ describe('GET /users/me', () => {
   it('refuses the token once its session is revoked', async () => {
     const { tokens } = await registerAndLogin(http, 'frank@example.com');
     expect((await http.get('/users/me', { token: tokens.access_token })).status).toBe(200);
-    await t.dataSource.query("UPDATE sessions SET revoked_at = now(), revoked_reason = 'test' WHERE id = $1", [
-      decodeJwt(tokens.access_token).sid,
-    ]);
+    await t.dataSource.query("UPDATE sessions SET revoked_at = now(), revoked_reason = 'test' WHERE id = $1", [decodeJwt(tokens.access_token).sid]);
     await expectInvalidToken(tokens.access_token);
   });
 

@@ -30,22 +30,13 @@ describe('sendError', () => {
     const { reply, api } = fakeReply();
     sendError(new Error('connection to 10.0.0.5 refused: SELECT * FROM users'), request, api as never, logger);
     expect(reply.statusCode).toBe(500);
-    expect(reply.body).toEqual({
-      statusCode: 500,
-      error: 'Internal Server Error',
-      message: 'Internal server error',
-      request_id: 'req-1',
-    });
+    expect(reply.body).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'Internal server error', request_id: 'req-1' });
     expect(JSON.stringify(logged)).toContain('req-1');
   });
 
   it('maps a Postgres unique violation to 409, never 500', () => {
     const { reply, api } = fakeReply();
-    const violation = new QueryFailedError(
-      'INSERT …',
-      [],
-      Object.assign(new Error('duplicate key'), { code: '23505' }),
-    );
+    const violation = new QueryFailedError('INSERT …', [], Object.assign(new Error('duplicate key'), { code: '23505' }));
     sendError(violation, request, api as never, logger);
     expect(reply.statusCode).toBe(409);
     expect(reply.body).toMatchObject({ statusCode: 409, error: 'Conflict', request_id: 'req-1' });
@@ -54,12 +45,7 @@ describe('sendError', () => {
   it('keeps the message array of a validation error', () => {
     const { reply, api } = fakeReply();
     sendError(new BadRequestException(['email must be an email']), request, api as never, logger);
-    expect(reply.body).toEqual({
-      statusCode: 400,
-      error: 'Bad Request',
-      message: ['email must be an email'],
-      request_id: 'req-1',
-    });
+    expect(reply.body).toEqual({ statusCode: 400, error: 'Bad Request', message: ['email must be an email'], request_id: 'req-1' });
   });
 
   it('answers 503 with Retry-After when the database is unreachable, and logs it as a warning', () => {

@@ -46,10 +46,7 @@ describe('loadConfig', () => {
 
   it.each([
     [{ NODE_ENV: 'production' }, /JWT_SECRET is required/],
-    [
-      { NODE_ENV: 'production', JWT_SECRET: 'changeme-changeme-changeme-changeme' },
-      /JWT_SECRET must be at least 32 random characters/,
-    ],
+    [{ NODE_ENV: 'production', JWT_SECRET: 'changeme-changeme-changeme-changeme' }, /JWT_SECRET must be at least 32 random characters/],
     [{ JWT_SECRET: 'short' }, /JWT_SECRET/],
     [{ PORT: 'abc' }, /^PORT must be an integer/],
     [{ ACCESS_TOKEN_TTL: '15 minutes' }, /^ACCESS_TOKEN_TTL must be a duration/],

@@ -87,11 +87,7 @@ export class SessionsService {
    * optionally keeping one (the caller's current session). Pass the transaction's manager
    * when it is part of a larger change.
    */
-  async revokeAllForUser(
-    userId: string,
-    reason: string,
-    options: { except?: string; manager?: EntityManager } = {},
-  ): Promise<number> {
+  async revokeAllForUser(userId: string, reason: string, options: { except?: string; manager?: EntityManager } = {}): Promise<number> {
     const repo = options.manager ? options.manager.getRepository(Session) : this.sessions;
     const query = repo
       .createQueryBuilder()

@@ -2,8 +2,7 @@ import { BadRequestException } from '@nestjs/common';
 import { loadConfig } from '../config/app-config.js';
 import { PasswordPolicyService } from './password-policy.service.js';
 
-const config = (env: Record<string, string> = {}) =>
-  loadConfig({ JWT_SECRET: 'x'.repeat(16) + 'abcdefghijklmnopqrstuvwxyz', ...env });
+const config = (env: Record<string, string> = {}) => loadConfig({ JWT_SECRET: 'x'.repeat(16) + 'abcdefghijklmnopqrstuvwxyz', ...env });
 
 describe('PasswordPolicyService', () => {
   const policy = new PasswordPolicyService(config());
