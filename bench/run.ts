@@ -7,138 +7,23 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { meRequests, passwordRequests, refreshRequests, runLoad, type LoadFigures } from './load.js';
-import { type Child, freePort, RssSampler, spawnNode, waitReady } from './processes.js';
+import { meRequests, passwordRequests, refreshRequests, runLoad } from './load.js';
 import { failures, scenarioTable, type ScenarioResult, target, targetLines } from './report.js';
 import { seedUsers, warmUpRefresh } from './seed.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const DURATION = env('BENCH_DURATION', 10);
-const WARMUP = env('BENCH_WARMUP', 2);
-const CONNECTIONS = env('BENCH_CONNECTIONS', 50);
-const LOGIN_CONNECTIONS = env('BENCH_LOGIN_CONNECTIONS', 16);
-const PROBE_CONNECTIONS = env('BENCH_PROBE_CONNECTIONS', 10);
-const PROBE_RATE = env('BENCH_PROBE_RATE', 200);
-const USERS = Math.max(CONNECTIONS, LOGIN_CONNECTIONS);
-const JWT_SECRET = 'bench-9f2c1e7a5b8d4c6e0f1a3b5c7d9e2f4a6b8c0d1e';
-/** Fixed, so that tokens issued by the first server start stay valid on the second (a new port). */
-const JWT_ISSUER = 'http://warden.bench';
-const DATABASE_URL = process.env.DATABASE_URL || undefined;
-/**
- * The same command line as `npm run start:prod`: V8 heap limits that keep the heap near its live
- * size, and the preload that sizes libuv's threadpool before anything uses it.
- */
-const NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=256'];
-const PRELOAD = ['--require', join(ROOT, 'dist/src/threadpool.cjs')];
-const SERVER_ARGS = [...NODE_FLAGS, ...PRELOAD, join(ROOT, 'dist/src/main.js')];
-/** README "Deploying": one malloc arena, so argon2's 19 MiB blocks are reused instead of kept per thread. */
-const MALLOC_ENV = { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '1' };
-
-interface Warden {
-  child: Child;
-  base: string;
-  startToReadyMs: number;
-  rss: RssSampler;
-}
-
-async function startWarden(dataDir: string | undefined, logLevel: string): Promise<Warden> {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const started = process.hrtime.bigint();
-  const child = spawnNode(SERVER_ARGS, {
-    ...process.env,
-    ...MALLOC_ENV,
-    NODE_ENV: 'production',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    APP_URL: base,
-    JWT_SECRET,
-    JWT_ISSUER,
-    LOG_LEVEL: logLevel,
-    RATE_LIMIT_ENABLED: 'false',
-    AUTH_REQUIRE_EMAIL_VERIFICATION: 'false',
-    ...(DATABASE_URL ? { DATABASE_URL } : { DATA_DIR: dataDir }),
-  });
-  const startToReadyMs = await waitReady(`${base}/health/ready`, child, started);
-  return { child, base, startToReadyMs, rss: new RssSampler(child.pid) };
-}
-
-async function measure(
-  name: string,
-  rss: RssSampler,
-  run: () => Promise<LoadFigures>,
-  mustWork = true,
-): Promise<ScenarioResult> {
-  rss.reset();
-  const figures = await run();
-  const result = {
-    name,
-    must_work: mustWork,
-    ...figures,
-    peak_rss_mib: rss.peak(),
-    cpu_ms_per_request: perRequest(rss, figures),
-  };
-  process.stdout.write(
-    `  ${name}: ${figures.req_per_s.toFixed(1)} req/s, p99 ${figures.p99_ms} ms, ${figures.errors} errors\n`,
-  );
-  return result;
-}
-
-function perRequest(rss: RssSampler, figures: LoadFigures): number | undefined {
-  const ok = figures.req_per_s * figures.duration_s;
-  return ok > 0 ? rss.cpuSinceReset() / ok : undefined;
-}
-
-function ratio(result: ScenarioResult, to: string, reference: number | undefined): void {
-  if (result.req_per_s !== undefined && reference) result.ratio = { to, value: result.req_per_s / reference };
-}
-
-interface Argon2Bound {
-  verify_ms_avg: number;
-  verify_cpu_ms_avg: number;
-  bound_per_s: number;
-  cores: number;
-  runs: number;
-}
-
-async function argon2Bound(): Promise<Argon2Bound> {
-  const child = spawnNode([...PRELOAD, join(ROOT, 'dist/bench/argon2-bound.js')], { ...process.env, ...MALLOC_ENV });
-  const code = await new Promise<number | null>((resolve) => child.process.once('exit', resolve));
-  if (code !== 0) throw new Error(`argon2 reference failed:\n${child.tail()}`);
-  return JSON.parse(child.tail().split('\n').pop()!) as Argon2Bound;
-}
-
-async function minimalReference(seeded: Awaited<ReturnType<typeof seedUsers>>, issuer: string, tmp: string) {
-  const usersFile = join(tmp, 'users.json');
-  writeFileSync(usersFile, JSON.stringify(seeded.users));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const child = spawnNode([...NODE_FLAGS, ...PRELOAD, join(ROOT, 'dist/bench/minimal-server.js')], {
-    ...process.env,
-    ...MALLOC_ENV,
-    PORT: String(port),
-    JWT_SECRET,
-    JWT_ISSUER: issuer,
-    JWT_AUDIENCE: 'warden',
-    USERS_FILE: usersFile,
-  });
-  try {
-    await waitReady(`${base}/health/ready`, child, process.hrtime.bigint());
-    const rss = new RssSampler(child.pid);
-    const load = meRequests(seeded.accessTokens);
-    await runLoad({ url: base, connections: CONNECTIONS, duration: WARMUP, requestsFor: load });
-    const result = await measure('reference: minimal node:http + jose', rss, () =>
-      runLoad({ url: base, connections: CONNECTIONS, duration: DURATION, requestsFor: load }),
-    );
-    rss.stop();
-    return result;
-  } finally {
-    await child.stop();
-  }
-}
+import { argon2Bound, measure, minimalReference, ratio, removeBenchUsers, startWarden } from './servers.js';
+import {
+  CONNECTIONS,
+  DATABASE_URL,
+  DURATION,
+  LOGIN_CONNECTIONS,
+  MALLOC_ENV,
+  NODE_FLAGS,
+  PROBE_CONNECTIONS,
+  PROBE_RATE,
+  ROOT,
+  USERS,
+  WARMUP,
+} from './settings.js';
 
 async function main(): Promise<number> {
   const runId = Date.now().toString(36);
@@ -162,7 +47,7 @@ async function main(): Promise<number> {
     starts['LOG_LEVEL=warn'] = warden.startToReadyMs;
     console.log(`  start to ready: ${warden.startToReadyMs.toFixed(0)} ms`);
     const seeded = await seedUsers(warden.base, runId, USERS);
-    const minimal = await minimalReference(seeded, JWT_ISSUER, tmp);
+    const minimal = await minimalReference(seeded, tmp);
     rows.push(minimal);
 
     const me = meRequests(seeded.accessTokens);
@@ -312,6 +197,22 @@ async function main(): Promise<number> {
         .join(', ')}`,
     );
     console.log(`\ntargets (issue 7):\n${targetLines(targets)}`);
+    // req/s ratios swing with whatever else runs on the machine; CPU per request does not.
+    const loginCpu = passwordRow.cpu_ms_per_request;
+    const argon2Share = loginCpu ? bound.verify_cpu_ms_avg / loginCpu : undefined;
+    if (argon2Share !== undefined) {
+      console.log(
+        `  (CPU view) argon2 is ${(argon2Share * 100).toFixed(0)}% of a password grant's server CPU ` +
+          `(${bound.verify_cpu_ms_avg.toFixed(1)} of ${loginCpu!.toFixed(1)} ms): the share of the bound a saturated, ` +
+          `otherwise idle machine can reach, before Postgres' own CPU`,
+      );
+    }
+    if (minimal.cpu_ms_per_request && meRow.cpu_ms_per_request) {
+      console.log(
+        `  (CPU view) GET /users/me costs ${(meRow.cpu_ms_per_request / minimal.cpu_ms_per_request).toFixed(1)}× ` +
+          `the minimal server's CPU per request (${meRow.cpu_ms_per_request.toFixed(3)} vs ${minimal.cpu_ms_per_request.toFixed(3)} ms)`,
+      );
+    }
 
     const failed = failures(rows);
     const results = {
@@ -331,6 +232,13 @@ async function main(): Promise<number> {
       references: { minimal_server: minimal, argon2: bound },
       scenarios: rows,
       targets,
+      cpu_view: {
+        argon2_share_of_login_cpu: argon2Share,
+        users_me_cpu_vs_minimal:
+          meRow.cpu_ms_per_request && minimal.cpu_ms_per_request
+            ? meRow.cpu_ms_per_request / minimal.cpu_ms_per_request
+            : undefined,
+      },
       failures: failed,
     };
     writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -343,18 +251,6 @@ async function main(): Promise<number> {
   } finally {
     if (DATABASE_URL) await removeBenchUsers(runId);
     rmSync(tmp, { recursive: true, force: true });
-  }
-}
-
-async function removeBenchUsers(runId: string): Promise<void> {
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  try {
-    await client.connect();
-    await client.query('DELETE FROM users WHERE email LIKE $1', [`bench-${runId}-%`]);
-  } catch (error) {
-    console.error(`could not remove the bench users: ${(error as Error).message}`);
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }
 
