@@ -78,7 +78,7 @@ export class PinoLoggerService implements LoggerService {
     const context = typeof params[params.length - 1] === 'string' ? (params[params.length - 1] as string) : undefined;
     if (message !== null && typeof message === 'object') {
       const text = typeof params[0] === 'string' && params.length > 1 ? params[0] : undefined;
-      this.pino[level]({ context, ...message }, text);
+      this.pino[level]({ context, ...(message) }, text);
       return;
     }
     if (level === 'error' && typeof params[0] === 'string' && params.length > 1) {
