@@ -2,18 +2,47 @@ import fastifyCookie from '@fastify/cookie';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { PinoLoggerService } from './common/logger.js';
 import { requestIdFor } from './common/request-id.js';
+import { installRequestHooks } from './common/request-hooks.js';
 import { type AppConfig } from './config/app-config.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { setupSwagger } from './swagger.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-function routeOf(request: FastifyRequest): string {
-  return request.routeOptions?.url ?? 'unmatched';
+/** Draining ends once no connection or request arrived for this long... */
+const QUIET_MS = 200;
+/** ...or after this share of SHUTDOWN_TIMEOUT, at most 2 s. */
+const MAX_DRAIN_WAIT_MS = 2000;
+
+/**
+ * Nest calls beforeClose() first thing in app.close(): from then on the app is draining (new
+ * requests get 503, see request-hooks.ts). close() comes after the shutdown hooks; before it stops
+ * listening, it waits until clients went quiet: requests that reached the socket before SIGTERM
+ * but were not read yet would otherwise be reset when the server closes its idle connections
+ * (the shutdown e2e test caught exactly that).
+ */
+class WardenFastifyAdapter extends FastifyAdapter {
+  draining = false;
+  lastActivity = 0;
+  maxDrainWaitMs = MAX_DRAIN_WAIT_MS;
+
+  override beforeClose(): void {
+    this.draining = true;
+    this.lastActivity = Date.now();
+    super.beforeClose();
+  }
+
+  override async close(): Promise<void> {
+    const started = Date.now();
+    while (Date.now() - this.lastActivity < QUIET_MS && Date.now() - started < this.maxDrainWaitMs) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return super.close();
+  }
 }
 
 /** Builds the configured application (not yet listening): used by main.ts, the CLI and the tests. */
@@ -22,13 +51,15 @@ export async function createApp(
   pino: Pino,
   options: AppModuleOptions = {},
 ): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
+  const adapter = new WardenFastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestIdFor,
     requestIdHeader: false,
     trustProxy: config.trustProxy,
-    return503OnClosing: true,
+    // Draining is answered by our onRequest hook (request-hooks.ts), in the contract's error shape.
+    return503OnClosing: false,
   });
+  adapter.maxDrainWaitMs = Math.min(MAX_DRAIN_WAIT_MS, (config.shutdownTimeout * 1000) / 4);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     logger: new PinoLoggerService(pino),
     bufferLogs: false,
@@ -48,25 +79,11 @@ export async function createApp(
   const fastify = app.getHttpAdapter().getInstance();
   // Only JSON (and form where a route allows it) is accepted: drop Fastify's text/plain parser.
   fastify.removeContentTypeParser('text/plain');
-  fastify.addHook('onRequest', (request, reply, done) => {
-    reply.header('X-Request-Id', request.id);
-    done();
-  });
-  fastify.addHook('onResponse', (request, reply, done) => {
-    const user = (request as FastifyRequest & { user?: { userId?: string } }).user;
-    pino.info(
-      {
-        request_id: request.id,
-        method: request.method,
-        route: routeOf(request),
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-        user_id: user?.userId,
-      },
-      'request',
-    );
-    done();
-  });
+  installRequestHooks(fastify, { pino, metrics: app.get(MetricsService), isDraining: () => adapter.draining });
+  const noteActivity = () => {
+    if (adapter.draining) adapter.lastActivity = Date.now();
+  };
+  app.getHttpServer().on('connection', noteActivity).on('request', noteActivity);
 
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, forbidUnknownValues: true }),

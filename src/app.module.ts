@@ -13,6 +13,7 @@ import { ConfigModule } from './config/config.module.js';
 import { dataSourceOptions } from './config/database.js';
 import { HealthModule } from './health/health.module.js';
 import { MailModule } from './mail/mail.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -28,10 +29,13 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        MetricsModule,
         TypeOrmModule.forRoot({
           ...dataSourceOptions({
             databaseUrl: config.databaseUrl,
             dataDir: options.dataDir === undefined ? config.dataDir : options.dataDir,
+            poolSize: config.database.poolSize,
+            queryTimeoutSeconds: config.database.queryTimeout,
           }),
           migrationsRun: config.dbMigrationsRun,
           migrationsTransactionMode: 'each',

@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpException, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { OAuthError } from '../common/oauth-error.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { PasswordHasherService } from '../users/password-hasher.service.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
@@ -33,10 +34,26 @@ export class CredentialsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly users: UsersService,
     private readonly hasher: PasswordHasherService,
+    @Optional() private readonly metrics?: MetricsService,
   ) {}
 
   /** Returns the user, or throws `invalid_grant` with one message for unknown email and wrong password. */
   async authenticate(login: string, password: string): Promise<User> {
+    try {
+      const user = await this.check(login, password);
+      this.metrics?.login('success');
+      return user;
+    } catch (error) {
+      // A lockout answers 429 (contract §6); refused credentials, disabled or unverified accounts
+      // answer invalid_grant. Database errors are not a login outcome.
+      if (error instanceof HttpException) {
+        this.metrics?.login(error.getStatus() === 429 ? 'locked' : 'failure');
+      }
+      throw error;
+    }
+  }
+
+  private async check(login: string, password: string): Promise<User> {
     if (login.length > MAX_CREDENTIAL_LENGTH || password.length > MAX_CREDENTIAL_LENGTH) {
       throw new LoginRefusedError('bad_credentials', BAD_CREDENTIALS);
     }

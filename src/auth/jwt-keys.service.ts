@@ -49,9 +49,9 @@ export class JwtKeysService implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     const { jwt } = this.config;
     if (this.algorithm === 'HS256') {
-      const current = new Uint8Array(Buffer.from(jwt.secret!, 'utf8'));
-      this.signingKid = await this.addSecret(current);
-      this.signingKey = current;
+      const signing = await this.addSecret(new Uint8Array(Buffer.from(jwt.secret!, 'utf8')));
+      this.signingKid = signing.kid;
+      this.signingKey = signing.key;
     } else {
       const privateKey = createPrivateKey(jwt.privateKeyPem!);
       const keyAlgorithm = algorithmOf(privateKey);
@@ -70,10 +70,16 @@ export class JwtKeysService implements OnModuleInit {
     this.allAlgorithms = [...new Set([...this.verifyKeys.values()].map((entry) => entry.alg))];
   }
 
-  private async addSecret(key: Uint8Array): Promise<string> {
-    const kid = await calculateJwkThumbprint({ kty: 'oct', k: Buffer.from(key).toString('base64url') });
+  // Imported once as a WebCrypto key: handed raw bytes, jose imports them again on every sign
+  // and verify (a measurable share of an authenticated request).
+  private async addSecret(secret: Uint8Array): Promise<{ kid: string; key: CryptoKey }> {
+    const kid = await calculateJwkThumbprint({ kty: 'oct', k: Buffer.from(secret).toString('base64url') });
+    const key = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]);
     this.verifyKeys.set(kid, { key, alg: 'HS256' });
-    return kid;
+    return { kid, key };
   }
 
   private async addPublicKey(pem: string): Promise<string> {

@@ -61,4 +61,31 @@ describe('sendError', () => {
       request_id: 'req-1',
     });
   });
+
+  it('answers 503 with Retry-After when the database is unreachable, and logs it as a warning', () => {
+    const { reply, api } = fakeReply();
+    const warned: unknown[] = [];
+    const warnLogger = { warn: (...args: unknown[]) => warned.push(args), error: () => undefined } as unknown as Logger;
+    sendError(
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+      request,
+      api as never,
+      warnLogger,
+    );
+    expect(reply.statusCode).toBe(503);
+    expect(reply.headers['retry-after']).toBe('5');
+    expect(reply.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable', request_id: 'req-1' });
+    expect(JSON.stringify(reply.body)).not.toContain('5432');
+    expect(JSON.stringify(warned)).toContain('req-1');
+  });
+
+  it('answers the token endpoint RFC 6749 temporarily_unavailable during an outage', () => {
+    const { reply, api } = fakeReply();
+    const tokenRequest = { id: 'req-2', routeOptions: { url: '/auth/token' } } as never;
+    const warnLogger = { warn: () => undefined } as unknown as Logger;
+    sendError(new Error('timeout exceeded when trying to connect'), tokenRequest, api as never, warnLogger);
+    expect(reply.statusCode).toBe(503);
+    expect(reply.body).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String) });
+    expect(reply.headers['cache-control']).toBe('no-store');
+  });
 });

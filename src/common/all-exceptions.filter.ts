@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { isUniqueViolation } from './db-errors.js';
+import { isDatabaseUnavailable, isUniqueViolation } from './db-errors.js';
 import { errorBody, GENERIC_500_MESSAGE } from './error-body.js';
 import { OAuthError } from './oauth-error.js';
 
@@ -16,6 +16,11 @@ function messageOf(exception: HttpException): string | string[] {
   if (typeof message === 'string' || Array.isArray(message)) return message as string | string[];
   return exception.message;
 }
+
+const UNAVAILABLE_MESSAGE = 'Service temporarily unavailable, try again shortly';
+const UNAVAILABLE_RETRY_AFTER_S = 5;
+/** The token endpoint answers RFC 6749 bodies; `temporarily_unavailable` is RFC 6749's code for this. */
+const TOKEN_ENDPOINT = '/auth/token';
 
 /** Shapes every error as the contract's body; anything unexpected becomes the generic 500. */
 @Catch()
@@ -44,6 +49,20 @@ export function sendError(exception: unknown, request: FastifyRequest, reply: Fa
   }
   if (isUniqueViolation(exception)) {
     reply.status(409).send(errorBody(409, 'Conflict with an existing resource', requestId));
+    return;
+  }
+  if (isDatabaseUnavailable(exception)) {
+    // An outage is not a bug: 503 with Retry-After, so that clients and load balancers back off.
+    logger.warn({ request_id: requestId, err: exception }, 'Database unavailable');
+    reply.status(503).headers({ 'retry-after': String(UNAVAILABLE_RETRY_AFTER_S) });
+    if (request.routeOptions?.url === TOKEN_ENDPOINT) {
+      reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send({
+        error: 'temporarily_unavailable',
+        error_description: UNAVAILABLE_MESSAGE,
+      });
+    } else {
+      reply.send(errorBody(503, UNAVAILABLE_MESSAGE, requestId));
+    }
     return;
   }
   // Nest wraps Fastify's own errors (body too large, bad JSON) as HttpExceptions; anything else

@@ -26,6 +26,24 @@ const REDACT = [
   'res.headers["set-cookie"]',
 ];
 
+/** Bytes of log lines buffered before one write to stdout... */
+const LOG_BUFFER_BYTES = 4096;
+/** ...and at most this long, so that a quiet server's lines still show up. */
+const LOG_FLUSH_MS = 1000;
+
+/**
+ * stdout by default, buffered: one write per ~4 KiB instead of one per line. On a busy box each
+ * write to the log pipe wakes its reader, and at info level (a line per request) that cost the
+ * server ~0.06 ms per request, a quarter of a GET /users/me (bench, LOG_LEVEL=info vs warn). The
+ * buffer is flushed every second and on exit (process.exit, uncaught errors); only a SIGKILL or
+ * OOM kill loses its last second.
+ */
+function bufferedStdout(): pino.DestinationStream {
+  const stream = pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES });
+  setInterval(() => stream.flush(), LOG_FLUSH_MS).unref();
+  return stream;
+}
+
 export function createPino(level: string, destination?: NodeJS.WritableStream): Pino {
   return pino(
     {
@@ -34,8 +52,18 @@ export function createPino(level: string, destination?: NodeJS.WritableStream): 
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination as pino.DestinationStream | undefined,
+    (destination as pino.DestinationStream | undefined) ?? bufferedStdout(),
   );
+}
+
+/**
+ * The access log: the same stream and level as `root`, without the redaction pass. Redaction with
+ * wildcard paths costs ~4x the rest of a log call, and an access line only carries fields the
+ * request hook builds itself (ids, route pattern, status, latency): never headers, bodies or URLs.
+ */
+export function createAccessLogger(root: Pino): Pino {
+  const stream = (root as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym];
+  return pino({ level: root.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, stream);
 }
 
 /** Nest's LoggerService on top of pino, so framework and app logs share one JSON stream. */

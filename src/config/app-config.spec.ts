@@ -30,7 +30,11 @@ describe('loadConfig', () => {
       passwordMinLength: 8,
       argon2: { memoryKib: 19456, timeCost: 2, parallelism: 1 },
       jwt: { algorithm: 'HS256', issuer: 'http://localhost:3000', audience: 'warden' },
+      shutdownTimeout: 10,
+      database: { poolSize: 10, queryTimeout: 3 },
+      threadpoolSize: 4,
     });
+    expect(loadConfig({ DATA_DIR: dataDir }).metricsToken).toBeUndefined();
   });
 
   it('generates a development secret once and keeps it in DATA_DIR', () => {
@@ -57,6 +61,11 @@ describe('loadConfig', () => {
     [{ APP_URL: 'not a url' }, /^APP_URL must be a URL/],
     [{ PASSWORD_MIN_LENGTH: '4' }, /^PASSWORD_MIN_LENGTH must be an integer between 8 and 128/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
+    [{ METRICS_TOKEN: 'short' }, /^METRICS_TOKEN must be at least 16 characters/],
+    [{ SHUTDOWN_TIMEOUT: 'soon' }, /^SHUTDOWN_TIMEOUT must be a duration/],
+    [{ DB_QUERY_TIMEOUT: '5m' }, /^DB_QUERY_TIMEOUT must be at most 60s/],
+    [{ DB_POOL_SIZE: '0' }, /^DB_POOL_SIZE must be an integer between 1 and 1000/],
+    [{ UV_THREADPOOL_SIZE: 'lots' }, /^UV_THREADPOOL_SIZE must be an integer/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig({ DATA_DIR: dataDir, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: dataDir, ...env })).toThrow(message);

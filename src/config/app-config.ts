@@ -50,6 +50,17 @@ export interface AppConfig {
   argon2: { memoryKib: number; timeCost: number; parallelism: number };
   passwordMinLength: number;
   logLevel: string;
+  /** Bearer token /metrics requires; unset: /metrics is open (keep it off the public network). */
+  metricsToken?: string;
+  /** Seconds SIGTERM waits for requests in flight before cutting connections. */
+  shutdownTimeout: number;
+  database: {
+    poolSize: number;
+    /** Seconds a statement may run (server-side statement_timeout; the client gives up shortly after). */
+    queryTimeout: number;
+  };
+  /** libuv's threadpool size (UV_THREADPOOL_SIZE, set by the start scripts' preload; libuv's default 4). */
+  threadpoolSize: number;
 }
 
 /** Thrown for a bad environment value; the message is the one line printed before exiting. */
@@ -181,6 +192,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     );
   }
 
+  const metricsToken = str(env, 'METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
+  }
+  const queryTimeout = duration(env, 'DB_QUERY_TIMEOUT', '3s');
+  if (queryTimeout > 60)
+    throw new ConfigError(`DB_QUERY_TIMEOUT must be at most 60s (got "${str(env, 'DB_QUERY_TIMEOUT')}")`);
+
   const config: AppConfig = {
     port: int(env, 'PORT', 3000, 0, 65535),
     host: str(env, 'HOST') ?? '0.0.0.0',
@@ -227,6 +246,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     passwordMinLength: int(env, 'PASSWORD_MIN_LENGTH', 8, 8, 128),
     logLevel,
+    metricsToken,
+    shutdownTimeout: duration(env, 'SHUTDOWN_TIMEOUT', '10s'),
+    database: { poolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000), queryTimeout },
+    threadpoolSize: int(env, 'UV_THREADPOOL_SIZE', 4, 1, 1024),
   };
   // Last, so that a bad value elsewhere stops the start before anything is written to DATA_DIR.
   if (algorithm === 'HS256') config.jwt.secret = jwtSecret(env, isProduction, dataDir);

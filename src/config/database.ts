@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { allMigrations } from '../../migrations/index.js';
 import { PasswordResetToken } from '../auth/password-reset-token.entity.js';
@@ -17,7 +18,41 @@ export interface DatabaseSettings {
   /** Where PGlite keeps its files; `null` keeps it in memory (throwaway tests). */
   dataDir: string | null;
   poolSize?: number;
+  /**
+   * Seconds a statement may take (the app's requests; the migration CLI has none). Postgres
+   * cancels it (statement_timeout); the client gives up half a second later and drops the
+   * connection, which is what a network that silently stopped answering needs.
+   */
+  queryTimeoutSeconds?: number;
 }
+
+/** pg's client-side timeout error (pg/lib/client.js). */
+const QUERY_READ_TIMEOUT = 'Query read timeout';
+
+/**
+ * A pg Client that closes its socket when a query timed out on the client side. pg leaves such a
+ * client waiting for the lost answer, and the pool would hand it out again; destroyed, it
+ * raises `error`, and TypeORM and the pool discard it.
+ */
+class FailFastClient extends pg.Client {}
+const baseQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+(FailFastClient.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (
+  this: pg.Client,
+  ...args: unknown[]
+) {
+  const result = baseQuery.apply(this, args);
+  if (result instanceof Promise) {
+    result.catch((error: unknown) => {
+      if ((error as Error)?.message === QUERY_READ_TIMEOUT) {
+        (this as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+      }
+    });
+  }
+  return result;
+};
+
+/** How long a request waits for a pooled connection before the database counts as unavailable. */
+const CONNECT_TIMEOUT_MS = 3000;
 
 /** The one source of TypeORM options for the app, the migration CLI and the tests. */
 export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions {
@@ -34,7 +69,17 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
     return {
       ...common,
       url: settings.databaseUrl,
-      extra: { max: settings.poolSize ?? 10, connectionTimeoutMillis: 5000 },
+      extra: {
+        max: settings.poolSize ?? 10,
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+        ...(settings.queryTimeoutSeconds
+          ? {
+              Client: FailFastClient,
+              statement_timeout: settings.queryTimeoutSeconds * 1000,
+              query_timeout: settings.queryTimeoutSeconds * 1000 + 500,
+            }
+          : {}),
+      },
     };
   }
   const dir = settings.dataDir === null ? undefined : join(settings.dataDir, 'pglite');

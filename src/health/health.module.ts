@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { HealthController } from './health.controller.js';
+import { RedisProbe } from './redis-probe.js';
 
-@Module({ controllers: [HealthController] })
+@Module({ controllers: [HealthController], providers: [RedisProbe] })
 export class HealthModule {}

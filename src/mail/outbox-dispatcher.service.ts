@@ -5,11 +5,13 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
   type OnModuleDestroy,
+  Optional,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { OUTBOX_CHANNEL } from './mail.service.js';
 import { MAIL_TRANSPORT, type MailTransport } from './mail-transport.js';
 import { OutboxListener } from './outbox-listener.js';
@@ -54,6 +56,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
     private readonly signal: OutboxSignal,
+    @Optional() private readonly metrics?: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -89,6 +92,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
           /* drain every due mail before sleeping */
         }
         await this.purgeOld();
+        await this.reportDepth();
       } catch (error) {
         this.logger.warn({ error: (error as Error).message }, 'Mail outbox pass failed; will retry');
       }
@@ -117,6 +121,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
        WHERE id = $1`,
       [mail.id],
     );
+    this.metrics?.outboxDelivered();
     this.logger.log({ mail_id: mail.id, attempts: mail.attempts }, 'Mail sent');
     return true;
   }
@@ -145,6 +150,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   private async recordFailure(mail: ClaimedMail, error: Error): Promise<void> {
     // The transport's message (connection refused, a 5xx reply…); never the mail's body.
     const reason = (error.message || error.name).slice(0, 500);
+    this.metrics?.outboxFailed();
     if (mail.attempts >= this.config.mail.maxAttempts) {
       await this.dataSource.query(
         `UPDATE mail_outbox SET status = 'failed', last_error = $2, text_body = NULL, html_body = NULL WHERE id = $1`,
@@ -163,6 +169,15 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
       { mail_id: mail.id, attempts: mail.attempts, retry_in_ms: delay, error: reason },
       'Mail send failed',
     );
+  }
+
+  /** Mails not yet delivered, for the warden_outbox_depth gauge (once per pass, not per mail). */
+  private async reportDepth(): Promise<void> {
+    if (!this.metrics) return;
+    const [row] = await this.dataSource.query<Array<{ depth: number }>>(
+      `SELECT count(*)::int AS depth FROM mail_outbox WHERE status IN ('pending', 'sending')`,
+    );
+    this.metrics.setOutboxDepth(row?.depth ?? 0);
   }
 
   /** Settled rows (bodies already erased) are kept a while for inspection, then dropped. */

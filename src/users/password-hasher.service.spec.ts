@@ -1,7 +1,7 @@
 import argon2 from 'argon2';
 import bcrypt from 'bcryptjs';
 import { loadConfig } from '../config/app-config.js';
-import { PasswordHasherService } from './password-hasher.service.js';
+import { argon2Concurrency, PasswordHasherService } from './password-hasher.service.js';
 
 describe('PasswordHasherService', () => {
   const hasher = new PasswordHasherService(loadConfig({ JWT_SECRET: 'y'.repeat(10) + 'abcdefghijklmnopqrstuvwxyz' }));
@@ -28,5 +28,12 @@ describe('PasswordHasherService', () => {
   it('treats unknown or corrupt hashes as a mismatch', async () => {
     expect(await hasher.verify('plaintext', 'plaintext')).toEqual({ valid: false, needsRehash: false });
     expect(await hasher.verify('$argon2id$garbage', 'x')).toEqual({ valid: false, needsRehash: false });
+  });
+
+  it('runs one argon2 per core and leaves a pool thread for the short jobs', () => {
+    expect(argon2Concurrency(2, 4)).toBe(2);
+    expect(argon2Concurrency(8, 10)).toBe(8);
+    expect(argon2Concurrency(8, 4)).toBe(3);
+    expect(argon2Concurrency(1, 1)).toBe(1);
   });
 });

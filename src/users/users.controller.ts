@@ -20,6 +20,7 @@ import { AccountService } from './account.service.js';
 import { ChangePasswordDto, DeleteAccountDto } from './dto/password.dto.js';
 import { UpdateMeDto } from './dto/update-me.dto.js';
 import { UserDto } from './dto/user.dto.js';
+import { UserCacheService } from './user-cache.service.js';
 import { UsersService } from './users.service.js';
 
 @ApiTags('users')
@@ -34,15 +35,17 @@ export class UsersController {
   constructor(
     private readonly users: UsersService,
     private readonly account: AccountService,
+    private readonly cache: UserCacheService,
   ) {}
 
   @Get('me')
   @ApiOperation({ summary: 'The signed-in user' })
   @ApiOkResponse({ type: UserDto })
   async me(@CurrentPrincipal() principal: Principal): Promise<UserDto> {
-    const user = await this.users.findById(principal.userId);
+    // The hot path of every client: served from the instance's cache when it can (no query).
+    const user = await this.cache.get(principal.userId, () => this.users.findById(principal.userId));
     if (!user) throw new NotFoundException('User not found');
-    return UserDto.from(user);
+    return user;
   }
 
   @Patch('me')

@@ -11,6 +11,7 @@ import { AdminUsersController } from './admin-users.controller.js';
 import { PasswordHasherService } from './password-hasher.service.js';
 import { PasswordPolicyService } from './password-policy.service.js';
 import { UserAdminService } from './user-admin.service.js';
+import { UserCacheService } from './user-cache.service.js';
 import { User } from './user.entity.js';
 import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
@@ -26,6 +27,7 @@ import { UsersService } from './users.service.js';
     EmailChangeService,
     AccountService,
     UserAdminService,
+    UserCacheService,
   ],
   exports: [
     UsersService,
@@ -34,6 +36,7 @@ import { UsersService } from './users.service.js';
     EmailCodesService,
     EmailChangeService,
     UserAdminService,
+    UserCacheService,
   ],
 })
 export class UsersModule {}

@@ -1,0 +1,42 @@
+import { Controller, Get, Inject, Req, Res, UnauthorizedException } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { bearerToken } from '../auth/access-token-extractor.js';
+import { Public } from '../common/public.decorator.js';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { MetricsService } from './metrics.service.js';
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** Prometheus scrape endpoint: not an API route (no JWT, not in Swagger); METRICS_TOKEN guards it when set. */
+@ApiExcludeController()
+@Public()
+@Controller('metrics')
+export class MetricsController {
+  private readonly expected?: Buffer;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly metrics: MetricsService,
+  ) {
+    this.expected = config.metricsToken ? digest(config.metricsToken) : undefined;
+  }
+
+  @Get()
+  async scrape(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    if (this.expected) {
+      const token = bearerToken(request);
+      if (!token || !timingSafeEqual(digest(token), this.expected)) {
+        reply.header(
+          'WWW-Authenticate',
+          token ? 'Bearer realm="warden", error="invalid_token"' : 'Bearer realm="warden"',
+        );
+        throw new UnauthorizedException('A valid METRICS_TOKEN bearer token is required');
+      }
+    }
+    reply.header('content-type', this.metrics.contentType).header('cache-control', 'no-store');
+    return this.metrics.render();
+  }
+}
