@@ -14,7 +14,7 @@ describe('npm run cli -- user:create', () => {
   const env = { ...process.env, ...testEnv({ DATA_DIR: dataDir }) };
 
   const cli = (...args: string[]) =>
-    run(process.execPath, ['--import', '@swc-node/register/esm-register', 'src/cli/main.ts', ...args], { env }).then(
+    run(process.execPath, ['--import', './scripts/swc-loader.mjs', 'src/cli/main.ts', ...args], { env }).then(
       (r) => ({ code: 0, ...r }),
       (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
     );

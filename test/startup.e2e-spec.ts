@@ -5,7 +5,7 @@ const run = promisify(execFile);
 
 async function start(env: Record<string, string>) {
   try {
-    await run(process.execPath, ['--import', '@swc-node/register/esm-register', 'src/main.ts'], {
+    await run(process.execPath, ['--import', './scripts/swc-loader.mjs', 'src/main.ts'], {
       env: { PATH: process.env.PATH, ...env },
       timeout: 30000,
     });

@@ -60,6 +60,9 @@ describe('npm run cli -- users:import (100,000 rows)', () => {
     // Streaming: 100,000 rows cost no more memory than 2 (readline back-pressure, 1,000-row batches).
     expect(firstSummary.peakRssMb - baseline.peakRssMb).toBeLessThan(50);
     expect(againSummary.peakRssMb - baseline.peakRssMb).toBeLessThan(50);
+    // Issue 5's bound. On Postgres it holds for the whole CLI process; the embedded PGlite runs a
+    // Postgres inside the process (~250 MB of its own), so there only the flat-memory bound applies.
+    if (TEST_DATABASE_URL) expect(Math.max(firstSummary.peakRssMb, againSummary.peakRssMb)).toBeLessThan(300);
 
     const app = await startApp({}, TEST_DATABASE_URL ? {} : { dataDir: join(dir, 'data') });
     try {

@@ -14,7 +14,7 @@ export interface CliResult {
 export function cliRunner(dataDir: string) {
   const env = { ...process.env, ...testEnv({ DATA_DIR: dataDir }) };
   return (...args: string[]): Promise<CliResult> =>
-    run(process.execPath, ['--import', '@swc-node/register/esm-register', 'src/cli/main.ts', ...args], {
+    run(process.execPath, ['--import', './scripts/swc-loader.mjs', 'src/cli/main.ts', ...args], {
       env,
       maxBuffer: 64 * 1024 * 1024,
     }).then(

@@ -29,7 +29,7 @@ export async function spawnServer(overrides: Record<string, string>): Promise<Se
   const env = { ...process.env, ...testEnv({ PORT: String(port), HOST: '127.0.0.1', APP_URL: base, ...overrides }) };
   const child = spawn(
     process.execPath,
-    ['--require', './src/threadpool.cjs', '--import', '@swc-node/register/esm-register', 'src/main.ts'],
+    ['--require', './src/threadpool.cjs', '--import', './scripts/swc-loader.mjs', 'src/main.ts'],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const lines: string[] = [];
