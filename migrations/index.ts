@@ -1,7 +1,13 @@
 import { Init1795240735573 } from './1795240735573-Init.js';
 import { MailAndCodes1795241199545 } from './1795241199545-MailAndCodes.js';
 import { SessionScope1795241262711 } from './1795241262711-SessionScope.js';
+import { AbuseLimitsAndAudit1795244646441 } from './1795244646441-AbuseLimitsAndAudit.js';
 
 // Every migration, oldest first. `npm run migration:check` fails when a file in this folder is
 // missing here, so a generated migration cannot be forgotten.
-export const allMigrations = [Init1795240735573, MailAndCodes1795241199545, SessionScope1795241262711];
+export const allMigrations = [
+  Init1795240735573,
+  MailAndCodes1795241199545,
+  SessionScope1795241262711,
+  AbuseLimitsAndAudit1795244646441,
+];

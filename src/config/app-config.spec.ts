@@ -27,6 +27,9 @@ describe('loadConfig', () => {
       rateLimitEnabled: true,
       trustProxy: false,
       loginMaxFailures: 5,
+      loginBackoffBase: 60,
+      loginBackoffMax: 900,
+      auditRetention: 90 * 86400,
       passwordMinLength: 8,
       argon2: { memoryKib: 19456, timeCost: 2, parallelism: 1 },
       jwt: { algorithm: 'HS256', issuer: 'http://localhost:3000', audience: 'warden' },
@@ -57,6 +60,9 @@ describe('loadConfig', () => {
     [{ APP_URL: 'not a url' }, /^APP_URL must be a URL/],
     [{ PASSWORD_MIN_LENGTH: '4' }, /^PASSWORD_MIN_LENGTH must be an integer between 8 and 128/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
+    [{ LOGIN_BACKOFF_BASE: 'soon' }, /^LOGIN_BACKOFF_BASE must be a duration/],
+    [{ LOGIN_BACKOFF_BASE: '10m', LOGIN_BACKOFF_MAX: '1m' }, /^LOGIN_BACKOFF_MAX must not be shorter/],
+    [{ AUDIT_RETENTION: '0d' }, /^AUDIT_RETENTION must be a duration/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig({ DATA_DIR: dataDir, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: dataDir, ...env })).toThrow(message);
