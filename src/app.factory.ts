@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
+import { registerSecurityHeaders, SERVER_TIMEOUTS } from './common/http-hardening.js';
 import { PinoLoggerService } from './common/logger.js';
 import { requestIdFor } from './common/request-id.js';
 import { type AppConfig } from './config/app-config.js';
@@ -28,11 +29,16 @@ export async function createApp(
     requestIdHeader: false,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
+    ...SERVER_TIMEOUTS,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     logger: new PinoLoggerService(pino),
     bufferLogs: false,
   });
+
+  // --- Hardening (issue 6): security headers and CSP; see src/common/http-hardening.ts ---
+  await registerSecurityHeaders(app, config);
+  // --- end hardening ---
 
   // Cookie mode (contract §3): request.cookies for the access/refresh cookies, reply.setCookie.
   await app.register(fastifyCookie);
