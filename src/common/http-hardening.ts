@@ -9,6 +9,8 @@ import type { AppConfig } from '../config/app-config.js';
  * closing; connectionTimeout (socket inactivity) is above it so idle keep-alives close cleanly.
  */
 export const SERVER_TIMEOUTS = { requestTimeout: 30_000, keepAliveTimeout: 72_000, connectionTimeout: 80_000 };
+/** Node's default (60 s) would outlast requestTimeout; the headers get the same 30 s. */
+const HEADERS_TIMEOUT_MS = SERVER_TIMEOUTS.requestTimeout;
 
 /** JSON answers are never documents: nothing may load or frame them (OWASP REST Security). */
 const API_CSP = {
@@ -40,7 +42,7 @@ function isDocs(url: string): boolean {
   return url === '/docs' || url.startsWith('/docs/') || url.startsWith('/docs?');
 }
 
-/** Security headers (@fastify/helmet) for every response, with the /docs exception above. */
+/** Security headers (@fastify/helmet) for every response, with the /docs exception above; the headers timeout. */
 export async function registerSecurityHeaders(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   await app.register(helmet, {
     contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
@@ -51,11 +53,10 @@ export async function registerSecurityHeaders(app: NestFastifyApplication, confi
       : false,
     xFrameOptions: { action: 'deny' },
   });
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', (request, reply, done) => {
-      if (isDocs(request.url)) reply.header('content-security-policy', DOCS_CSP);
-      done();
-    });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (isDocs(request.url)) reply.header('content-security-policy', DOCS_CSP);
+    done();
+  });
+  fastify.server.headersTimeout = HEADERS_TIMEOUT_MS;
 }
