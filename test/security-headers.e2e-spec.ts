@@ -67,7 +67,7 @@ describe('security headers and transport (APP_URL http, CORS_ORIGINS set)', () =
   });
 
   it('bounds request and idle times on the server', () => {
-    const server = t.app.getHttpServer() as Server;
+    const server = t.app.getHttpServer();
     expect(server.requestTimeout).toBe(30_000);
     expect(server.keepAliveTimeout).toBe(72_000);
     expect(server.timeout).toBe(80_000);
