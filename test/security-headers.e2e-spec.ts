@@ -1,5 +1,4 @@
 import { decodeJwt } from 'jose';
-import type { Server } from 'node:http';
 import { AuditService } from '../src/audit/audit.service.js';
 import { PASSWORD } from './support/accounts.js';
 import { resetDatabase, startApp, type TestApp } from './support/app.js';
