@@ -6,8 +6,9 @@ import type { FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { registerSecurityHeaders, SERVER_TIMEOUTS } from './common/http-hardening.js';
-import { parseJsonStrictly } from './common/json-body.js';
+import { limitJsonDepth } from './common/json-body.js';
 import { PinoLoggerService } from './common/logger.js';
+import { rejectUnstorableText } from './common/request-text.js';
 import { requestIdFor } from './common/request-id.js';
 import { type AppConfig } from './config/app-config.js';
 import { setupSwagger } from './swagger.js';
@@ -37,9 +38,10 @@ export async function createApp(
     bufferLogs: false,
   });
 
-  // --- Hardening (issue 6): security headers and CSP, strict JSON bodies; see src/common/ ---
+  // --- Hardening (issue 6): security headers and CSP, JSON depth, unstorable text; see src/common/ ---
   await registerSecurityHeaders(app, config);
-  parseJsonStrictly(app);
+  limitJsonDepth(app);
+  rejectUnstorableText(app);
   // --- end hardening ---
 
   // Cookie mode (contract §3): request.cookies for the access/refresh cookies, reply.setCookie.
