@@ -37,6 +37,18 @@ export class LoginThrottledError extends OAuthError {
   }
 }
 
+/**
+ * The counters cannot be read (Redis down): sign-in fails closed, since letting attempts through
+ * unthrottled would reopen unlimited guessing. 503 with Retry-After, both for known and unknown accounts.
+ */
+export class LoginUnavailableError extends OAuthError {
+  constructor() {
+    super('temporarily_unavailable', 'Sign-in is temporarily unavailable; try again shortly', 503, {
+      'Retry-After': '5',
+    });
+  }
+}
+
 /** The login identifier as the account lookup sees it (emails per contract §1, usernames lower-cased). */
 function normalizeLogin(login: string): string {
   const value = login.trim();
@@ -69,7 +81,10 @@ export class CredentialsService {
     const user = await this.users.findByLogin(login);
     // One counter per account whichever identifier (email or username) names it.
     const counters = this.throttle.countersFor(user ? `user:${user.id}` : `login:${normalizeLogin(login)}`, client.ip);
-    const attempt = await this.throttle.reserve(counters);
+    const attempt = await this.throttle.reserve(counters).catch((err: unknown) => {
+      this.logger.error({ err }, 'Login counters unavailable; sign-in refused');
+      throw new LoginUnavailableError();
+    });
     if (!attempt.allowed) throw new LoginThrottledError(attempt.retryAfter);
 
     let refusal: LoginRefusedError | undefined;
@@ -91,7 +106,10 @@ export class CredentialsService {
       this.recordRefusal(user, refusal.reason, attempt.lockedNow, client);
       throw refusal;
     }
-    await this.throttle.clear(counters);
+    // The password is proven: a counter that cannot be cleared now is cleared by the next success.
+    await this.throttle
+      .clear(counters)
+      .catch((err: unknown) => this.logger.warn({ err }, 'Could not reset the login counters'));
     if (needsRehash) await this.upgradeHash(user!, password);
     return user!;
   }

@@ -17,7 +17,8 @@ export class LimitsRedis implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     if (!this.client) return;
-    if (this.client.status === 'wait') return this.client.disconnect();
+    // Never connected, or reconnecting: nothing to say goodbye to.
+    if (this.client.status !== 'ready') return this.client.disconnect();
     await this.client.quit().catch(() => this.client?.disconnect());
   }
 }
