@@ -4,7 +4,10 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger as Pino } from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
+import { registerSecurityHeaders, SERVER_TIMEOUTS } from './common/http-hardening.js';
+import { limitJsonDepth } from './common/json-body.js';
 import { PinoLoggerService } from './common/logger.js';
+import { rejectUnstorableText } from './common/request-text.js';
 import { requestIdFor } from './common/request-id.js';
 import { installRequestHooks } from './common/request-hooks.js';
 import { type AppConfig } from './config/app-config.js';
@@ -58,12 +61,19 @@ export async function createApp(
     trustProxy: config.trustProxy,
     // Draining is answered by our onRequest hook (request-hooks.ts), in the contract's error shape.
     return503OnClosing: false,
+    ...SERVER_TIMEOUTS,
   });
   adapter.maxDrainWaitMs = Math.min(MAX_DRAIN_WAIT_MS, (config.shutdownTimeout * 1000) / 4);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     logger: new PinoLoggerService(pino),
     bufferLogs: false,
   });
+
+  // --- Hardening (issue 6): security headers and CSP, JSON depth, unstorable text; see src/common/ ---
+  await registerSecurityHeaders(app, config);
+  limitJsonDepth(app);
+  rejectUnstorableText(app);
+  // --- end hardening ---
 
   // Cookie mode (contract §3): request.cookies for the access/refresh cookies, reply.setCookie.
   await app.register(fastifyCookie);

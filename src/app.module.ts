@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CsrfGuard } from './auth/csrf.guard.js';
 import { JwtAuthGuard } from './auth/jwt-auth.guard.js';
@@ -12,6 +13,8 @@ import { type AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { dataSourceOptions } from './config/database.js';
 import { HealthModule } from './health/health.module.js';
+import { LimitsModule } from './limits/limits.module.js';
+import { RateLimitGuard } from './limits/rate-limit.guard.js';
 import { MailModule } from './mail/mail.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
@@ -45,9 +48,13 @@ export class AppModule {
         SessionsModule,
         AuthModule,
         HealthModule,
+        AuditModule,
+        LimitsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        // First: a client over the per-IP limit (contract §6) is refused before any other work.
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: ContentTypeGuard },
         // Before authentication: a forged cross-site request is refused without touching a token.
         { provide: APP_GUARD, useClass: CsrfGuard },

@@ -69,7 +69,19 @@ describe('graceful shutdown (SIGTERM under load)', () => {
     const results: Sent[] = [];
     let sigtermAt = Infinity;
     let stop = false;
-    const loop = async (kind: 'me' | 'login') => {
+    // Each login loop signs in its own account, as real clients do: many parallel sign-ins of
+    // one account from one address are what the per-account back-off is there to slow down.
+    const loginBodies: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const own = `drain${i}@example.com`;
+      const res = await send(base, 'POST', '/auth/register', {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: own, password: PASSWORD }),
+      });
+      expect(res.status).toBe(201);
+      loginBodies.push(new URLSearchParams({ grant_type: 'password', username: own, password: PASSWORD }).toString());
+    }
+    const loop = async (kind: 'me' | 'login', n: number) => {
       while (!stop) {
         const id = randomUUID();
         const startedAt = Date.now();
@@ -78,13 +90,19 @@ describe('graceful shutdown (SIGTERM under load)', () => {
             ? await send(base, 'GET', '/users/me', {
                 headers: { authorization: `Bearer ${token}`, 'x-request-id': id },
               })
-            : await send(base, 'POST', '/auth/token', { headers: { ...FORM, 'x-request-id': id }, body: loginBody });
+            : await send(base, 'POST', '/auth/token', {
+                headers: { ...FORM, 'x-request-id': id },
+                body: loginBodies[n],
+              });
         results.push({ ...outcome, id, kind, startedAt, endedAt: Date.now() });
         // Like a load balancer: an instance that refused once gets no more traffic.
         if (outcome.error || outcome.status === 503) return;
       }
     };
-    const loops = [...Array.from({ length: 10 }, () => loop('me')), ...Array.from({ length: 10 }, () => loop('login'))];
+    const loops = [
+      ...Array.from({ length: 10 }, (_, n) => loop('me', n)),
+      ...Array.from({ length: 10 }, (_, n) => loop('login', n)),
+    ];
 
     await new Promise((r) => setTimeout(r, 2500));
     sigtermAt = Date.now();

@@ -44,6 +44,11 @@ describe('Swagger UI at /docs', () => {
     page.on('response', (r) => {
       if (r.url().endsWith('/auth/token')) tokenResponses.push(r.status());
     });
+    // The page runs under the /docs Content-Security-Policy: nothing it needs may be refused.
+    const cspViolations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
     await page.goto(`${t.url}/docs`);
     await page.getByRole('button', { name: 'Authorize' }).first().click();
 
@@ -64,5 +69,6 @@ describe('Swagger UI at /docs', () => {
     expect((await status.innerText()).trim()).toBe('200');
     await expect(operation.locator('.live-responses-table').first().innerText()).resolves.toContain(EMAIL);
     await page.screenshot({ path: join(tmpdir(), 'warden-swagger.png'), fullPage: false });
+    expect(cspViolations).toEqual([]);
   }, 120000);
 });

@@ -8,12 +8,13 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import { clientInfo } from '../common/client-info.js';
 import { AcceptsForm } from '../common/form-body.decorator.js';
 import { ErrorResponseDto, OAuthErrorResponseDto } from '../common/error-response.dto.js';
 import { Public } from '../common/public.decorator.js';
-import type { ClientInfo } from '../sessions/sessions.service.js';
+import { RateLimited } from '../limits/rate-limit.decorator.js';
 import { UserDto } from '../users/dto/user.dto.js';
 import type { User } from '../users/user.entity.js';
 import { RegisterDto } from './dto/register.dto.js';
@@ -21,10 +22,6 @@ import { TokenRequestDto, TokenResponseDto } from './dto/token-response.dto.js';
 import { PasswordGrantGuard, type TokenEndpointRequest } from './password-grant.guard.js';
 import { RegistrationService } from './registration.service.js';
 import { TokenIssuerService } from './token-issuer.service.js';
-
-export function clientInfo(request: FastifyRequest): ClientInfo {
-  return { userAgent: request.headers['user-agent'] ?? null, ip: request.ip ?? null };
-}
 
 @ApiTags('auth')
 @Controller('auth')
@@ -35,6 +32,7 @@ export class AuthController {
   ) {}
 
   @Public()
+  @RateLimited()
   @AcceptsForm()
   @Post('register')
   @ApiOperation({ summary: 'Create an unverified account' })
@@ -42,11 +40,16 @@ export class AuthController {
   @ApiCreatedResponse({ type: UserDto })
   @ApiBadRequestResponse({ description: 'Invalid field or refused password', type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'Email or username already taken', type: ErrorResponseDto })
+  @ApiTooManyRequestsResponse({
+    description: 'Over 30 requests a minute from this IP (Retry-After)',
+    type: ErrorResponseDto,
+  })
   async register(@Body() dto: RegisterDto): Promise<UserDto> {
     return UserDto.from(await this.registration.register(dto));
   }
 
   @Public()
+  @RateLimited('oauth')
   @AcceptsForm()
   @Post('token')
   @HttpCode(200)
@@ -63,11 +66,19 @@ export class AuthController {
   @ApiBody({ type: TokenRequestDto })
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiBadRequestResponse({ description: 'RFC 6749 §5.2 error', type: OAuthErrorResponseDto })
+  @ApiTooManyRequestsResponse({
+    description:
+      '`too_many_requests` with Retry-After: over 30 requests a minute from this IP, or the back-off after ' +
+      'LOGIN_MAX_FAILURES failed logins (also refuses the right password while it runs)',
+    type: OAuthErrorResponseDto,
+  })
   async token(@Req() request: TokenEndpointRequest): Promise<TokenResponseDto> {
     const tokenRequest = request.tokenRequest;
     if (tokenRequest.grant_type === 'password') {
       return this.issuer.issueForLogin(request.user as User, clientInfo(request), tokenRequest.scope);
     }
-    return this.issuer.toResponse(await this.issuer.refresh(tokenRequest.refresh_token, tokenRequest.scope));
+    return this.issuer.toResponse(
+      await this.issuer.refresh(tokenRequest.refresh_token, clientInfo(request), tokenRequest.scope),
+    );
   }
 }

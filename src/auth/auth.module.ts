@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module.js';
+import { LimitsModule } from '../limits/limits.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -23,7 +25,15 @@ import { TokenIssuerService } from './token-issuer.service.js';
 import { WellKnownController } from './well-known.controller.js';
 
 @Module({
-  imports: [PassportModule, TypeOrmModule.forFeature([PasswordResetToken]), UsersModule, SessionsModule, MailModule],
+  imports: [
+    PassportModule,
+    TypeOrmModule.forFeature([PasswordResetToken]),
+    UsersModule,
+    SessionsModule,
+    MailModule,
+    AuditModule,
+    LimitsModule,
+  ],
   controllers: [
     AuthController,
     BrowserAuthController,

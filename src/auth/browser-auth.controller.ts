@@ -21,13 +21,17 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuditService } from '../audit/audit.service.js';
+import { clientInfo } from '../common/client-info.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { AcceptsForm } from '../common/form-body.decorator.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { Public } from '../common/public.decorator.js';
+import { RateLimited } from '../limits/rate-limit.decorator.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -35,7 +39,6 @@ import { UserDto } from '../users/dto/user.dto.js';
 import { accessTokenFromRequest } from './access-token-extractor.js';
 import { AccessTokenService } from './access-token.service.js';
 import { clearAuthCookies, cookieOf, REFRESH_COOKIE, setAuthCookies } from './auth-cookies.js';
-import { clientInfo } from './auth.controller.js';
 import { CredentialsService, LoginRefusedError } from './credentials.service.js';
 import { SetsAuthCookies, UsesAuthCookies } from './csrf.guard.js';
 import { LoginDto, LoginResponseDto, RefreshResponseDto } from './dto/login.dto.js';
@@ -69,9 +72,11 @@ export class BrowserAuthController {
     private readonly issuer: TokenIssuerService,
     private readonly accessTokens: AccessTokenService,
     private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
   ) {}
 
   @Public()
+  @RateLimited()
   @AcceptsForm()
   @SetsAuthCookies()
   @Post('login')
@@ -92,6 +97,12 @@ export class BrowserAuthController {
     description: 'Email not verified, account disabled, or foreign origin',
     type: ErrorResponseDto,
   })
+  @ApiTooManyRequestsResponse({
+    description:
+      'Retry-After: over 30 requests a minute from this IP, or the back-off after LOGIN_MAX_FAILURES failed ' +
+      'logins (also refuses the right password while it runs)',
+    type: ErrorResponseDto,
+  })
   async login(
     @Body() dto: LoginDto,
     @Req() request: FastifyRequest,
@@ -99,8 +110,9 @@ export class BrowserAuthController {
   ): Promise<LoginResponseDto> {
     let issued: IssuedTokens;
     try {
-      const user = await this.credentials.authenticate((dto.email ?? dto.username)!, dto.password);
-      issued = await this.issuer.login(user, clientInfo(request));
+      const client = clientInfo(request);
+      const user = await this.credentials.authenticate((dto.email ?? dto.username)!, dto.password, client);
+      issued = await this.issuer.login(user, client, undefined, 'cookie');
     } catch (error) {
       throw asHttpError(error, reply);
     }
@@ -132,7 +144,7 @@ export class BrowserAuthController {
     let issued: IssuedTokens;
     try {
       if (!token) throw new UnauthorizedException('No refresh_token cookie');
-      issued = await this.issuer.refresh(token);
+      issued = await this.issuer.refresh(token, clientInfo(request));
     } catch (error) {
       clearAuthCookies(reply, this.config);
       if (error instanceof OAuthError && error.code === 'invalid_grant') {
@@ -165,7 +177,14 @@ export class BrowserAuthController {
       reply.header('WWW-Authenticate', 'Bearer realm="warden", error="invalid_token"');
       throw new UnauthorizedException('Invalid or expired credentials');
     }
-    await this.sessions.revoke(session.id, session.userId, 'logout');
+    if (await this.sessions.revoke(session.id, session.userId, 'logout')) {
+      this.audit.recordLater({
+        type: 'logout',
+        userId: session.userId,
+        sessionId: session.id,
+        client: clientInfo(request),
+      });
+    }
   }
 
   private async currentSession(request: FastifyRequest): Promise<{ id: string; userId: string } | null> {

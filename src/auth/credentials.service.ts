@@ -1,8 +1,12 @@
 import { HttpException, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { LoginThrottleService } from '../limits/login-throttle.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import type { ClientInfo } from '../common/client-info.js';
+import { normalizeEmail } from '../users/email.js';
 import { PasswordHasherService } from '../users/password-hasher.service.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
@@ -25,6 +29,33 @@ export class LoginRefusedError extends OAuthError {
   }
 }
 
+/** Contract §6: 429 with Retry-After, the same for known and unknown accounts. */
+export class LoginThrottledError extends OAuthError {
+  constructor(readonly retryAfter: number) {
+    super('too_many_requests', `Too many failed sign-in attempts; try again in ${retryAfter} seconds`, 429, {
+      'Retry-After': `${retryAfter}`,
+    });
+  }
+}
+
+/**
+ * The counters cannot be read (Redis down): sign-in fails closed, since letting attempts through
+ * unthrottled would reopen unlimited guessing. 503 with Retry-After, both for known and unknown accounts.
+ */
+export class LoginUnavailableError extends OAuthError {
+  constructor() {
+    super('temporarily_unavailable', 'Sign-in is temporarily unavailable; try again shortly', 503, {
+      'Retry-After': '5',
+    });
+  }
+}
+
+/** The login identifier as the account lookup sees it (emails per contract §1, usernames lower-cased). */
+function normalizeLogin(login: string): string {
+  const value = login.trim();
+  return value.includes('@') ? normalizeEmail(value) : value.toLowerCase();
+}
+
 /** Checks an email/username + password pair; the one place that says who may log in. */
 @Injectable()
 export class CredentialsService {
@@ -34,42 +65,81 @@ export class CredentialsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly users: UsersService,
     private readonly hasher: PasswordHasherService,
+    private readonly throttle: LoginThrottleService,
+    private readonly audit: AuditService,
     @Optional() private readonly metrics?: MetricsService,
   ) {}
 
-  /** Returns the user, or throws `invalid_grant` with one message for unknown email and wrong password. */
-  async authenticate(login: string, password: string): Promise<User> {
+  /**
+   * Returns the user, or throws `invalid_grant` with one message for unknown email and wrong
+   * password, or 429 while the account's back-off runs (also for the right password). Unknown
+   * account, wrong password, disabled and unverified all do the same work: one lookup, one
+   * counter update, one argon2 verify, one background audit insert.
+   */
+  async authenticate(login: string, password: string, client: ClientInfo): Promise<User> {
     try {
-      const user = await this.check(login, password);
+      const user = await this.check(login, password, client);
       this.metrics?.login('success');
       return user;
     } catch (error) {
       // A lockout answers 429 (contract §6); refused credentials, disabled or unverified accounts
       // answer invalid_grant. Database errors are not a login outcome.
-      if (error instanceof HttpException) {
+      if (error instanceof HttpException && error.getStatus() < 500) {
         this.metrics?.login(error.getStatus() === 429 ? 'locked' : 'failure');
       }
       throw error;
     }
   }
 
-  private async check(login: string, password: string): Promise<User> {
+  private async check(login: string, password: string, client: ClientInfo): Promise<User> {
     if (login.length > MAX_CREDENTIAL_LENGTH || password.length > MAX_CREDENTIAL_LENGTH) {
       throw new LoginRefusedError('bad_credentials', BAD_CREDENTIALS);
     }
     const user = await this.users.findByLogin(login);
+    // One counter per account whichever identifier (email or username) names it.
+    const counters = this.throttle.countersFor(user ? `user:${user.id}` : `login:${normalizeLogin(login)}`, client.ip);
+    const attempt = await this.throttle.reserve(counters).catch((err: unknown) => {
+      this.logger.error({ err }, 'Login counters unavailable; sign-in refused');
+      throw new LoginUnavailableError();
+    });
+    if (!attempt.allowed) throw new LoginThrottledError(attempt.retryAfter);
+
+    let refusal: LoginRefusedError | undefined;
+    let needsRehash = false;
     if (!user) {
       await this.hasher.verifyDummy(password);
-      throw new LoginRefusedError('bad_credentials', BAD_CREDENTIALS);
+      refusal = new LoginRefusedError('bad_credentials', BAD_CREDENTIALS);
+    } else {
+      const result = await this.hasher.verify(user.passwordHash, password);
+      needsRehash = result.needsRehash;
+      if (!result.valid) refusal = new LoginRefusedError('bad_credentials', BAD_CREDENTIALS);
+      else if (user.disabledAt) refusal = new LoginRefusedError('disabled', 'This account is disabled');
+      else if (this.config.requireEmailVerification && !user.emailVerifiedAt) {
+        refusal = new LoginRefusedError('unverified', 'The email address is not verified yet');
+      }
     }
-    const { valid, needsRehash } = await this.hasher.verify(user.passwordHash, password);
-    if (!valid) throw new LoginRefusedError('bad_credentials', BAD_CREDENTIALS);
-    if (user.disabledAt) throw new LoginRefusedError('disabled', 'This account is disabled');
-    if (this.config.requireEmailVerification && !user.emailVerifiedAt) {
-      throw new LoginRefusedError('unverified', 'The email address is not verified yet');
+    if (refusal) {
+      // The attempt stays counted; only a successful login clears the counters.
+      this.recordRefusal(user, refusal.reason, attempt.lockedNow, client);
+      throw refusal;
     }
-    if (needsRehash) await this.upgradeHash(user, password);
-    return user;
+    // The password is proven: a counter that cannot be cleared now is cleared by the next success.
+    await this.throttle
+      .clear(counters)
+      .catch((err: unknown) => this.logger.warn({ err }, 'Could not reset the login counters'));
+    if (needsRehash) await this.upgradeHash(user!, password);
+    return user!;
+  }
+
+  private recordRefusal(user: User | null, reason: LoginRefusal, lockedNow: boolean, client: ClientInfo): void {
+    const userId = user?.id ?? null;
+    this.audit.recordLater({
+      type: 'login_failure',
+      userId,
+      client,
+      details: { reason: user ? reason : 'unknown_account' },
+    });
+    if (lockedNow) this.audit.recordLater({ type: 'login_locked', userId, client, details: {} });
   }
 
   // Out-of-date argon2 parameters and legacy bcrypt hashes become current argon2id on login.

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -7,14 +7,20 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { clientInfo } from '../common/client-info.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { AcceptsForm } from '../common/form-body.decorator.js';
 import { MessageResponseDto } from '../common/message-response.dto.js';
 import { Public } from '../common/public.decorator.js';
+import { RateLimited } from '../limits/rate-limit.decorator.js';
 import { UserDto } from '../users/dto/user.dto.js';
 import { EmailOnlyDto, VerifyEmailDto } from './dto/email-verification.dto.js';
 import { EmailVerificationService } from './email-verification.service.js';
+
+const TOO_MANY = { description: 'Over 30 requests a minute from this IP (Retry-After)', type: ErrorResponseDto };
 
 export const RESEND_ANSWER = 'If the address belongs to an unverified account, a new code is on its way.';
 
@@ -24,6 +30,7 @@ export class EmailVerificationController {
   constructor(private readonly verification: EmailVerificationService) {}
 
   @Public()
+  @RateLimited()
   @AcceptsForm()
   @Post('verify-email')
   @HttpCode(200)
@@ -38,11 +45,13 @@ export class EmailVerificationController {
   @ApiOkResponse({ type: UserDto, description: 'The account, now with email_verified: true' })
   @ApiBadRequestResponse({ description: 'Wrong, expired, used or dead code', type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'Email change: the new address was taken meanwhile', type: ErrorResponseDto })
-  async verify(@Body() dto: VerifyEmailDto): Promise<UserDto> {
-    return UserDto.from(await this.verification.verify(dto.email, dto.code));
+  @ApiTooManyRequestsResponse(TOO_MANY)
+  async verify(@Body() dto: VerifyEmailDto, @Req() request: FastifyRequest): Promise<UserDto> {
+    return UserDto.from(await this.verification.verify(dto.email, dto.code, clientInfo(request)));
   }
 
   @Public()
+  @RateLimited()
   @Post('verify-email/resend')
   @HttpCode(202)
   @ApiOperation({
@@ -53,6 +62,7 @@ export class EmailVerificationController {
   })
   @ApiAcceptedResponse({ type: MessageResponseDto, example: { message: RESEND_ANSWER } })
   @ApiBadRequestResponse({ description: 'Missing or malformed email', type: ErrorResponseDto })
+  @ApiTooManyRequestsResponse(TOO_MANY)
   async resend(@Body() dto: EmailOnlyDto): Promise<MessageResponseDto> {
     await this.verification.resend(dto.email);
     return { message: RESEND_ANSWER };

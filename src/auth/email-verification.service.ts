@@ -1,6 +1,8 @@
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import type { ClientInfo } from '../common/client-info.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MailService } from '../mail/mail.service.js';
@@ -21,6 +23,7 @@ export class EmailVerificationService {
     private readonly codes: EmailCodesService,
     private readonly emailChange: EmailChangeService,
     private readonly mail: MailService,
+    private readonly audit: AuditService,
   ) {}
 
   /** Issues a verification code for the user's address and enqueues its mail, in the caller's transaction. */
@@ -43,13 +46,15 @@ export class EmailVerificationService {
   }
 
   /** Redeems a code sent to `email`: verifies the account's address, or completes an email change. */
-  verify(email: string, code: string): Promise<User> {
+  verify(email: string, code: string, client: ClientInfo): Promise<User> {
     return this.codes.redeem(normalizeEmail(email), code, (row, manager) =>
-      row.purpose === 'email_change' ? this.emailChange.complete(row, manager) : this.markVerified(row, manager),
+      row.purpose === 'email_change'
+        ? this.emailChange.complete(row, manager, client)
+        : this.markVerified(row, manager, client),
     );
   }
 
-  private async markVerified(code: EmailCode, manager: EntityManager): Promise<User> {
+  private async markVerified(code: EmailCode, manager: EntityManager, client: ClientInfo): Promise<User> {
     const repo = manager.getRepository(User);
     const user = await repo.findOneBy({ id: code.userId });
     // A code for an address the account no longer has is dead.
@@ -57,6 +62,7 @@ export class EmailVerificationService {
     if (!user.emailVerifiedAt) {
       user.emailVerifiedAt = new Date();
       await repo.save(user);
+      await this.audit.recordIn(manager, { type: 'email_verified', userId: user.id, client, details: { via: 'code' } });
     }
     return user;
   }

@@ -24,6 +24,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { clientInfo } from '../common/client-info.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { AcceptsForm } from '../common/form-body.decorator.js';
 import { Public } from '../common/public.decorator.js';
@@ -68,9 +69,9 @@ export class OAuthController {
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ type: TokenParamDto })
   @ApiOkResponse({ description: 'Revoked, or nothing to revoke (empty body)' })
-  async revoke(@Body() body: unknown): Promise<void> {
+  async revoke(@Body() body: unknown, @Req() request: FastifyRequest): Promise<void> {
     const token = tokenParam(body);
-    if (token) await this.inspector.revoke(token);
+    if (token) await this.inspector.revoke(token, clientInfo(request));
   }
 
   @AcceptsForm()

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -6,11 +6,15 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { clientInfo } from '../common/client-info.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { AcceptsForm } from '../common/form-body.decorator.js';
 import { MessageResponseDto } from '../common/message-response.dto.js';
 import { Public } from '../common/public.decorator.js';
+import { RateLimited } from '../limits/rate-limit.decorator.js';
 import { EmailOnlyDto } from './dto/email-verification.dto.js';
 import { ResetPasswordDto } from './dto/password-reset.dto.js';
 import { PasswordResetService } from './password-reset.service.js';
@@ -24,6 +28,7 @@ export class PasswordResetController {
   constructor(private readonly resets: PasswordResetService) {}
 
   @Public()
+  @RateLimited()
   @AcceptsForm()
   @Post('forgot-password')
   @HttpCode(202)
@@ -37,8 +42,12 @@ export class PasswordResetController {
   @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
   @ApiAcceptedResponse({ type: MessageResponseDto, example: { message: FORGOT_ANSWER } })
   @ApiBadRequestResponse({ description: 'Missing or malformed email', type: ErrorResponseDto })
-  async forgot(@Body() dto: EmailOnlyDto): Promise<MessageResponseDto> {
-    await this.resets.requestReset(dto.email);
+  @ApiTooManyRequestsResponse({
+    description: 'Over 30 requests a minute from this IP (Retry-After)',
+    type: ErrorResponseDto,
+  })
+  async forgot(@Body() dto: EmailOnlyDto, @Req() request: FastifyRequest): Promise<MessageResponseDto> {
+    await this.resets.requestReset(dto.email, clientInfo(request));
     return { message: FORGOT_ANSWER };
   }
 
@@ -58,8 +67,8 @@ export class PasswordResetController {
     description: 'Invalid, expired or used token, or a refused new_password (the message says why)',
     type: ErrorResponseDto,
   })
-  async reset(@Body() dto: ResetPasswordDto): Promise<MessageResponseDto> {
-    await this.resets.reset(dto.token, dto.new_password);
+  async reset(@Body() dto: ResetPasswordDto, @Req() request: FastifyRequest): Promise<MessageResponseDto> {
+    await this.resets.reset(dto.token, dto.new_password, clientInfo(request));
     return { message: RESET_ANSWER };
   }
 }

@@ -2,6 +2,8 @@ import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import type { ClientInfo } from '../common/client-info.js';
 import { lockMailAddress } from '../common/db-locks.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -34,6 +36,7 @@ export class PasswordResetService {
     private readonly policy: PasswordPolicyService,
     private readonly sessions: SessionsService,
     private readonly mail: MailService,
+    private readonly audit: AuditService,
   ) {}
 
   /**
@@ -41,11 +44,11 @@ export class PasswordResetService {
    * minute. Known and unknown addresses do the same work up to the inserts, take at least the
    * same floor time, and the caller answers the same 202 either way.
    */
-  requestReset(email: string): Promise<void> {
-    return withMinDuration(NO_ENUMERATION_FLOOR_MS, () => this.mailResetLink(email));
+  requestReset(email: string, client: ClientInfo): Promise<void> {
+    return withMinDuration(NO_ENUMERATION_FLOOR_MS, () => this.mailResetLink(email, client));
   }
 
-  private async mailResetLink(email: string): Promise<void> {
+  private async mailResetLink(email: string, client: ClientInfo): Promise<void> {
     const address = normalizeEmail(email);
     const token = newOpaqueToken();
     const tokenHash = hashResetToken(token);
@@ -67,6 +70,7 @@ export class PasswordResetService {
       });
       const link = `${this.config.appUrl}/reset-password?token=${token}`;
       await this.mail.enqueue(passwordResetMail(user.email, { link, token, ttlSeconds: ttl }), manager);
+      await this.audit.recordIn(manager, { type: 'password_reset_requested', userId: user.id, client });
     });
   }
 
@@ -74,7 +78,7 @@ export class PasswordResetService {
    * Sets the new password from a valid token, in one transaction: the token and every other
    * outstanding one die, every session is revoked, and the owner is told by mail.
    */
-  async reset(token: string, newPassword: string): Promise<void> {
+  async reset(token: string, newPassword: string, client: ClientInfo): Promise<void> {
     this.policy.assertAcceptable(newPassword, 'new_password');
     const tokenHash = hashResetToken(token);
     // Checked before the (deliberately slow) hash, so junk tokens cost no argon2 time.
@@ -95,8 +99,14 @@ export class PasswordResetService {
       // Following the mailed link proves the mailbox.
       user.emailVerifiedAt ??= new Date();
       await manager.getRepository(User).save(user);
-      await this.sessions.revokeAllForUser(user.id, 'password_reset', { manager });
+      const revoked = await this.sessions.revokeAllForUser(user.id, 'password_reset', { manager });
       await this.mail.enqueue(passwordChangedMail(user.email, { when: new Date() }), manager);
+      await this.audit.recordIn(manager, {
+        type: 'password_reset',
+        userId: user.id,
+        client,
+        details: { sessions_revoked: revoked },
+      });
       return true;
     });
     if (!done) throw new BadRequestException(INVALID_TOKEN);

@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
+import type { ClientInfo } from '../common/client-info.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -33,17 +35,28 @@ export class TokenInspectorService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly accessTokens: AccessTokenService,
     private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
   ) {}
 
   /** Revokes the session the token belongs to; silently nothing for anything else. */
-  async revoke(token: string): Promise<void> {
+  async revoke(token: string, client: ClientInfo): Promise<void> {
+    let target: { sessionId: string; userId: string } | undefined;
     if (looksLikeJwt(token)) {
       const claims = await this.verifiedClaims(token);
-      if (claims) await this.sessions.revoke(claims.sid, claims.sub, 'revoked');
-      return;
+      if (claims) target = { sessionId: claims.sid, userId: claims.sub };
+    } else {
+      const found = await this.sessions.findByRefreshToken(token);
+      if (found) target = { sessionId: found.session.id, userId: found.session.userId };
     }
-    const found = await this.sessions.findByRefreshToken(token);
-    if (found) await this.sessions.revoke(found.session.id, found.session.userId, 'revoked');
+    if (target && (await this.sessions.revoke(target.sessionId, target.userId, 'revoked'))) {
+      this.audit.recordLater({
+        type: 'session_revoked',
+        userId: target.userId,
+        sessionId: target.sessionId,
+        client,
+        details: { via: 'revocation_endpoint' },
+      });
+    }
   }
 
   async introspect(token: string): Promise<IntrospectionResult> {

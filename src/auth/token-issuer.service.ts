@@ -1,10 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import type { ClientInfo } from '../common/client-info.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { RefreshRotationService, type RotationRefusal } from '../sessions/refresh-rotation.service.js';
 import type { Session } from '../sessions/session.entity.js';
-import { type ClientInfo, SessionsService } from '../sessions/sessions.service.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import type { User } from '../users/user.entity.js';
 import { AccessTokenService } from './access-token.service.js';
 import type { TokenResponseDto } from './dto/token-response.dto.js';
@@ -38,29 +42,42 @@ export class TokenIssuerService {
     private readonly sessions: SessionsService,
     private readonly rotation: RefreshRotationService,
     private readonly accessTokens: AccessTokenService,
+    private readonly audit: AuditService,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   async issueForLogin(user: User, client: ClientInfo, requestedScope?: string): Promise<TokenResponseDto> {
-    return this.toResponse(await this.login(user, client, requestedScope));
+    return this.toResponse(await this.login(user, client, requestedScope, 'token'));
   }
 
-  async login(user: User, client: ClientInfo, requestedScope?: string): Promise<IssuedTokens> {
+  /** A new session (and its `login_success` audit event) for an authenticated user. */
+  async login(
+    user: User,
+    client: ClientInfo,
+    requestedScope: string | undefined,
+    via: 'token' | 'cookie',
+  ): Promise<IssuedTokens> {
     const scopes = grantScopes(requestedScope, user.roles);
     if (!scopes) throw new OAuthError('invalid_scope', INVALID_SCOPE);
-    const { session, refreshToken } = await this.sessions.create(
-      user.id,
-      client,
-      this.config.refreshTokenTtl,
-      undefined,
-      scopes.join(' '),
-    );
+    const scope = scopes.join(' ');
+    const { session, refreshToken } = await this.dataSource.transaction(async (em) => {
+      const created = await this.sessions.create(user.id, client, this.config.refreshTokenTtl, em, scope);
+      await this.audit.recordIn(em, {
+        type: 'login_success',
+        userId: user.id,
+        sessionId: created.session.id,
+        client,
+        details: { via, scope },
+      });
+      return created;
+    });
     return this.withAccessToken(user, session, refreshToken, scopes);
   }
 
   /** The refresh grant; `invalid_grant` says unknown, expired, revoked or reused. */
-  async refresh(refreshToken: string, requestedScope?: string): Promise<IssuedTokens> {
+  async refresh(refreshToken: string, client: ClientInfo, requestedScope?: string): Promise<IssuedTokens> {
     let scopes: string[] = [];
-    const result = await this.rotation.rotate(refreshToken, (session, user) => {
+    const result = await this.rotation.rotate(refreshToken, client, (session, user) => {
       const narrowed = refreshScopes(session.scope, requestedScope, user.roles);
       if (!narrowed) throw new OAuthError('invalid_scope', INVALID_SCOPE);
       scopes = narrowed;

@@ -6,7 +6,8 @@ export type OAuthErrorCode =
   | 'invalid_grant'
   | 'unsupported_grant_type'
   | 'invalid_scope'
-  | 'too_many_requests';
+  | 'too_many_requests'
+  | 'temporarily_unavailable';
 
 /** An error of the token endpoint, rendered as RFC 6749 §5.2 `{error, error_description}`. */
 export class OAuthError extends HttpException {

@@ -27,6 +27,9 @@ describe('loadConfig', () => {
       rateLimitEnabled: true,
       trustProxy: false,
       loginMaxFailures: 5,
+      loginBackoffBase: 60,
+      loginBackoffMax: 900,
+      auditRetention: 90 * 86400,
       passwordMinLength: 8,
       argon2: { memoryKib: 19456, timeCost: 2, parallelism: 1 },
       jwt: { algorithm: 'HS256', issuer: 'http://localhost:3000', audience: 'warden' },
@@ -66,6 +69,9 @@ describe('loadConfig', () => {
     [{ DB_QUERY_TIMEOUT: '5m' }, /^DB_QUERY_TIMEOUT must be at most 60s/],
     [{ DB_POOL_SIZE: '0' }, /^DB_POOL_SIZE must be an integer between 1 and 1000/],
     [{ UV_THREADPOOL_SIZE: 'lots' }, /^UV_THREADPOOL_SIZE must be an integer/],
+    [{ LOGIN_BACKOFF_BASE: 'soon' }, /^LOGIN_BACKOFF_BASE must be a duration/],
+    [{ LOGIN_BACKOFF_BASE: '10m', LOGIN_BACKOFF_MAX: '1m' }, /^LOGIN_BACKOFF_MAX must not be shorter/],
+    [{ AUDIT_RETENTION: '0d' }, /^AUDIT_RETENTION must be a duration/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig({ DATA_DIR: dataDir, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: dataDir, ...env })).toThrow(message);

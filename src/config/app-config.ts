@@ -47,6 +47,11 @@ export interface AppConfig {
   trustProxy: boolean;
   introspectionSecret?: string;
   loginMaxFailures: number;
+  /** First wait after LOGIN_MAX_FAILURES failures (seconds); doubles per further failure up to loginBackoffMax. */
+  loginBackoffBase: number;
+  loginBackoffMax: number;
+  /** Audit events (auth_events) older than this many seconds are pruned. */
+  auditRetention: number;
   argon2: { memoryKib: number; timeCost: number; parallelism: number };
   passwordMinLength: number;
   logLevel: string;
@@ -239,6 +244,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trustProxy: bool(env, 'TRUST_PROXY', false),
     introspectionSecret,
     loginMaxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
+    loginBackoffBase: duration(env, 'LOGIN_BACKOFF_BASE', '1m'),
+    loginBackoffMax: duration(env, 'LOGIN_BACKOFF_MAX', '15m'),
+    auditRetention: duration(env, 'AUDIT_RETENTION', '90d'),
     argon2: {
       memoryKib: int(env, 'ARGON2_MEMORY_KIB', 19456, 1024, 4194304),
       timeCost: int(env, 'ARGON2_TIME_COST', 2, 1, 100),
@@ -251,6 +259,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     database: { poolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000), queryTimeout },
     threadpoolSize: int(env, 'UV_THREADPOOL_SIZE', 4, 1, 1024),
   };
+  if (config.loginBackoffMax < config.loginBackoffBase) {
+    throw new ConfigError('LOGIN_BACKOFF_MAX must not be shorter than LOGIN_BACKOFF_BASE');
+  }
   // Last, so that a bad value elsewhere stops the start before anything is written to DATA_DIR.
   if (algorithm === 'HS256') config.jwt.secret = jwtSecret(env, isProduction, dataDir);
   return config;

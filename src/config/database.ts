@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { allMigrations } from '../../migrations/index.js';
+import { AuthEvent } from '../audit/auth-event.entity.js';
 import { PasswordResetToken } from '../auth/password-reset-token.entity.js';
+import { LoginThrottle } from '../limits/login-throttle.entity.js';
 import { MailOutbox } from '../mail/mail-outbox.entity.js';
 import { RefreshToken } from '../sessions/refresh-token.entity.js';
 import { Session } from '../sessions/session.entity.js';
@@ -10,7 +12,16 @@ import { EmailCode } from '../users/email-code.entity.js';
 import { User } from '../users/user.entity.js';
 import { pgliteDriver } from './pglite-pool.js';
 
-export const ENTITIES = [User, Session, RefreshToken, EmailCode, PasswordResetToken, MailOutbox];
+export const ENTITIES = [
+  User,
+  Session,
+  RefreshToken,
+  EmailCode,
+  PasswordResetToken,
+  MailOutbox,
+  LoginThrottle,
+  AuthEvent,
+];
 
 export interface DatabaseSettings {
   /** Postgres connection string; when absent the embedded PGlite is used. */

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import type { ClientInfo } from '../common/client-info.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { User } from '../users/user.entity.js';
@@ -39,13 +41,14 @@ export class RefreshRotationService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
   ) {}
 
   /**
    * `check` runs once the session and user are known and before anything is written; whatever
    * it throws (invalid_scope) aborts the rotation and leaves the presented token usable.
    */
-  rotate(token: string, check?: (session: Session, user: User) => void): Promise<RotationResult> {
+  rotate(token: string, client: ClientInfo, check?: (session: Session, user: User) => void): Promise<RotationResult> {
     if (!token || token.length > MAX_REFRESH_TOKEN_LENGTH) return Promise.resolve({ ok: false, reason: 'unknown' });
     return this.dataSource.transaction(async (em): Promise<RotationResult> => {
       const [found] = await em.query<TokenRow[]>('SELECT id, session_id FROM refresh_tokens WHERE token_hash = $1', [
@@ -70,6 +73,13 @@ export class RefreshRotationService {
       );
       if (state.rotated && !state.in_grace) {
         await this.sessions.revoke(session.id, session.userId, 'refresh_reuse', em);
+        await this.audit.recordIn(em, {
+          type: 'refresh_reuse_detected',
+          userId: session.userId,
+          sessionId: session.id,
+          client,
+          details: {},
+        });
         return { ok: false, reason: 'reused' };
       }
       check?.(session, user);

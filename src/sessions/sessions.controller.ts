@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Req } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -12,8 +12,11 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { AuditService } from '../audit/audit.service.js';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
+import { clientInfo } from '../common/client-info.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { SessionDto } from './dto/session.dto.js';
 import { SessionsService } from './sessions.service.js';
@@ -29,7 +32,10 @@ import { SessionsService } from './sessions.service.js';
 })
 @Controller('auth/sessions')
 export class SessionsController {
-  constructor(private readonly sessions: SessionsService) {}
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'My active sessions, newest first' })
@@ -48,17 +54,34 @@ export class SessionsController {
   async revokeOne(
     @CurrentPrincipal() principal: Principal,
     @Param('id', new ParseUUIDPipe()) id: string,
+    @Req() request: FastifyRequest,
   ): Promise<void> {
     if (!(await this.sessions.revoke(id, principal.userId, 'signed_out'))) {
       throw new NotFoundException('Session not found');
     }
+    this.audit.recordLater({
+      type: 'session_revoked',
+      userId: principal.userId,
+      sessionId: principal.sessionId,
+      client: clientInfo(request),
+      details: { revoked_session_id: id },
+    });
   }
 
   @Delete()
   @HttpCode(204)
   @ApiOperation({ summary: 'Sign out all my other sessions (this one stays)' })
   @ApiNoContentResponse({ description: 'Revoked' })
-  async revokeOthers(@CurrentPrincipal() principal: Principal): Promise<void> {
-    await this.sessions.revokeAllForUser(principal.userId, 'signed_out_elsewhere', { except: principal.sessionId });
+  async revokeOthers(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<void> {
+    const count = await this.sessions.revokeAllForUser(principal.userId, 'signed_out_elsewhere', {
+      except: principal.sessionId,
+    });
+    this.audit.recordLater({
+      type: 'sessions_revoked',
+      userId: principal.userId,
+      sessionId: principal.sessionId,
+      client: clientInfo(request),
+      details: { count },
+    });
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module.js';
 import { RefreshRotationService } from './refresh-rotation.service.js';
 import { RefreshToken } from './refresh-token.entity.js';
 import { SessionEventsService } from './session-events.service.js';
@@ -9,7 +10,7 @@ import { SessionsController } from './sessions.controller.js';
 import { SessionsService } from './sessions.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Session, RefreshToken])],
+  imports: [TypeOrmModule.forFeature([Session, RefreshToken]), AuditModule],
   controllers: [SessionsController],
   providers: [SessionsService, SessionEventsService, SessionStateService, RefreshRotationService],
   exports: [SessionsService, RefreshRotationService],

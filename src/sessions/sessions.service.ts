@@ -3,15 +3,13 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
 import { type EntityManager, Repository } from 'typeorm';
 import { MetricsService } from '../metrics/metrics.service.js';
+import type { ClientInfo } from '../common/client-info.js';
 import { RefreshToken } from './refresh-token.entity.js';
 import { SessionEventsService } from './session-events.service.js';
 import { SessionStateService } from './session-state.service.js';
 import { Session } from './session.entity.js';
 
-export interface ClientInfo {
-  userAgent?: string | null;
-  ip?: string | null;
-}
+export type { ClientInfo };
 
 export interface NewSession {
   session: Session;

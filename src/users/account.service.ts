@@ -1,7 +1,9 @@
 import { ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
+import type { ClientInfo } from '../common/client-info.js';
 import { isUniqueViolation } from '../common/db-errors.js';
 import { MailService } from '../mail/mail.service.js';
 import { passwordChangedMail } from '../mail/templates/account-mails.js';
@@ -26,6 +28,7 @@ export class AccountService {
     private readonly sessions: SessionsService,
     private readonly admin: UserAdminService,
     private readonly mail: MailService,
+    private readonly audit: AuditService,
   ) {}
 
   async updateProfile(userId: string, change: ProfileChange): Promise<User> {
@@ -44,7 +47,12 @@ export class AccountService {
    * Checks the current password (403), the new one (400), then swaps the hash, ends the other
    * sessions and mails the "password changed" notice, in one transaction.
    */
-  async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
+  async changePassword(
+    principal: Principal,
+    currentPassword: string,
+    newPassword: string,
+    client: ClientInfo,
+  ): Promise<void> {
     const user = await this.load(principal.userId);
     await this.assertPassword(user, currentPassword, 'Current password is incorrect');
     this.policy.assertAcceptable(newPassword, 'new_password');
@@ -52,8 +60,18 @@ export class AccountService {
     const passwordHash = await this.hasher.hash(newPassword);
     await this.users.manager.transaction(async (em) => {
       await em.getRepository(User).update({ id: user.id }, { passwordHash });
-      await this.sessions.revokeAllForUser(user.id, 'password_change', { except: principal.sessionId, manager: em });
+      const revoked = await this.sessions.revokeAllForUser(user.id, 'password_change', {
+        except: principal.sessionId,
+        manager: em,
+      });
       await this.mail.enqueue(passwordChangedMail(user.email, { when: new Date() }), em);
+      await this.audit.recordIn(em, {
+        type: 'password_changed',
+        userId: user.id,
+        sessionId: principal.sessionId,
+        client,
+        details: { sessions_revoked: revoked },
+      });
     });
   }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Query, Req } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -13,8 +13,12 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
+import type { Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.decorator.js';
 import { Scopes } from '../auth/scopes.decorator.js';
+import { clientInfo } from '../common/client-info.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { AdminUpdateUserDto, ListUsersQuery, UserPageDto } from './dto/admin-users.dto.js';
 import { UserDto } from './dto/user.dto.js';
@@ -75,12 +79,17 @@ export class AdminUsersController {
   @ApiBadRequestResponse({ description: 'Malformed id, unknown role or field', type: ErrorResponseDto })
   @ApiNotFoundResponse(NOT_FOUND)
   @ApiConflictResponse(LAST_ADMIN)
-  async update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: AdminUpdateUserDto): Promise<UserDto> {
-    const user = await this.admin.update(id, {
-      roles: dto.roles,
-      disabled: dto.disabled,
-      emailVerified: dto.email_verified,
-    });
+  async update(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: AdminUpdateUserDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+  ): Promise<UserDto> {
+    const user = await this.admin.update(
+      id,
+      { roles: dto.roles, disabled: dto.disabled, emailVerified: dto.email_verified },
+      { userId: principal.userId, client: clientInfo(request) },
+    );
     return UserDto.from(user);
   }
 
@@ -94,7 +103,11 @@ export class AdminUsersController {
   @ApiBadRequestResponse({ description: 'Malformed id', type: ErrorResponseDto })
   @ApiNotFoundResponse(NOT_FOUND)
   @ApiConflictResponse(LAST_ADMIN)
-  async remove(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
-    await this.admin.delete(id);
+  async remove(
+    @Param('id', ParseUUIDPipe) id: string,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+  ): Promise<void> {
+    await this.admin.delete(id, { userId: principal.userId, client: clientInfo(request) });
   }
 }

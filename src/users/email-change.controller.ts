@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -10,8 +10,10 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
+import { clientInfo } from '../common/client-info.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { MessageResponseDto } from '../common/message-response.dto.js';
 import { ChangeEmailDto } from './dto/change-email.dto.js';
@@ -44,8 +46,9 @@ export class EmailChangeController {
   async requestChange(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: ChangeEmailDto,
+    @Req() request: FastifyRequest,
   ): Promise<MessageResponseDto> {
-    await this.emailChange.request(principal.userId, dto.new_email, dto.password);
+    await this.emailChange.request(principal.userId, dto.new_email, dto.password, clientInfo(request));
     return { message: 'A confirmation code was sent to the new address.' };
   }
 }

@@ -8,6 +8,8 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import type { ClientInfo } from '../common/client-info.js';
 import { isUniqueViolation } from '../common/db-errors.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -35,10 +37,11 @@ export class EmailChangeService {
     private readonly hasher: PasswordHasherService,
     private readonly codes: EmailCodesService,
     private readonly mail: MailService,
+    private readonly audit: AuditService,
   ) {}
 
   /** 403 wrong password, 409 address taken; otherwise a code is mailed (unless the cooldown holds). */
-  async request(userId: string, newEmail: string, password: string): Promise<void> {
+  async request(userId: string, newEmail: string, password: string, client: ClientInfo): Promise<void> {
     const user = await this.users.findById(userId);
     if (!user) throw new NotFoundException('User not found');
     const { valid } = await this.hasher.verify(user.passwordHash, password);
@@ -48,12 +51,19 @@ export class EmailChangeService {
     if (await this.users.findByEmail(target)) throw new ConflictException(EMAIL_TAKEN);
     await this.dataSource.transaction(async (manager) => {
       const code = await this.codes.issue(manager, user.id, 'email_change', target, { enforceLimits: true });
-      if (code) await this.mail.enqueue(emailChangeCodeMail(target, { code, ttlSeconds: this.config.otpTtl }), manager);
+      if (!code) return;
+      await this.mail.enqueue(emailChangeCodeMail(target, { code, ttlSeconds: this.config.otpTtl }), manager);
+      await this.audit.recordIn(manager, {
+        type: 'email_change_requested',
+        userId: user.id,
+        client,
+        details: { new_email: target },
+      });
     });
   }
 
   /** Applies a redeemed email-change code (inside the redeeming transaction); 409 when the address was taken meanwhile. */
-  async complete(code: EmailCode, manager: EntityManager): Promise<User> {
+  async complete(code: EmailCode, manager: EntityManager, client: ClientInfo): Promise<User> {
     const repo = manager.getRepository(User);
     const user = await repo.findOneBy({ id: code.userId });
     if (!user) throw new BadRequestException('Invalid or expired code');
@@ -70,6 +80,12 @@ export class EmailChangeService {
     }
     await this.codes.killAll(manager, user.id);
     await this.mail.enqueue(emailChangedMail(oldEmail, { newEmail: user.email }), manager);
+    await this.audit.recordIn(manager, {
+      type: 'email_changed',
+      userId: user.id,
+      client,
+      details: { old_email: oldEmail, new_email: user.email },
+    });
     return user;
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, Repository } from 'typeorm';
+import { type AuditActor, type AuditRecord, AuditService } from '../audit/audit.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { normalizeEmail } from './email.js';
 import { assertNotLastAdmin, lockEnabledAdmins, lockUser, normalizeRoles } from './last-admin.js';
@@ -22,12 +23,31 @@ export function likeContains(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+interface AdminFacts {
+  roles: string[];
+  disabled: boolean;
+  verified: boolean;
+}
+
+/** The audit events an admin change amounts to (nothing for a no-op). */
+function adminEvents(before: AdminFacts, after: User): Array<Pick<AuditRecord, 'type' | 'details'>> {
+  const events: Array<Pick<AuditRecord, 'type' | 'details'>> = [];
+  if ([...before.roles].sort().join() !== [...after.roles].sort().join()) {
+    events.push({ type: 'role_changed', details: { roles: after.roles, previous_roles: before.roles } });
+  }
+  const disabled = after.disabledAt !== null;
+  if (disabled !== before.disabled) events.push({ type: disabled ? 'account_disabled' : 'account_enabled' });
+  if (!before.verified && after.emailVerifiedAt !== null) events.push({ type: 'email_verified' });
+  return events;
+}
+
 /** What admins (API and CLI) do to accounts; every change keeps at least one enabled admin. */
 @Injectable()
 export class UserAdminService {
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
   ) {}
 
   /** Newest first; id breaks ties so that pages never overlap (imports share created_at). */
@@ -50,8 +70,11 @@ export class UserAdminService {
     return user;
   }
 
-  /** Roles, disabled and email verification in one transaction; disabling revokes every session. */
-  update(id: string, change: UserChange): Promise<User> {
+  /**
+   * Roles, disabled and email verification in one transaction; disabling revokes every session.
+   * Each effective change is an audit event on the user, naming the acting admin.
+   */
+  update(id: string, change: UserChange, actor: AuditActor = {}): Promise<User> {
     return this.users.manager.transaction(async (em) => {
       const admins = await lockEnabledAdmins(em);
       const user = await lockUser(em, id);
@@ -59,6 +82,11 @@ export class UserAdminService {
       if (change.disabled === true) assertNotLastAdmin(admins, user, 'disable');
       if (change.roles && !change.roles.includes('admin'))
         assertNotLastAdmin(admins, user, 'remove the admin role from');
+      const before = {
+        roles: [...user.roles],
+        disabled: user.disabledAt !== null,
+        verified: user.emailVerifiedAt !== null,
+      };
       if (change.roles) user.roles = normalizeRoles(change.roles);
       if (change.disabled !== undefined) user.disabledAt = change.disabled ? (user.disabledAt ?? new Date()) : null;
       if (change.emailVerified !== undefined) {
@@ -66,13 +94,35 @@ export class UserAdminService {
       }
       const saved = await em.getRepository(User).save(user);
       if (change.disabled === true) await this.sessions.revokeAllForUser(id, 'account_disabled', { manager: em });
+      for (const event of adminEvents(before, saved)) {
+        await this.audit.recordIn(em, {
+          ...event,
+          userId: id,
+          client: actor.client,
+          details: { ...event.details, actor_id: actor.userId ?? null, via: actor.userId ? 'api' : 'cli' },
+        });
+      }
       return saved;
     });
   }
 
-  /** Hard delete: sessions are revoked (so caches hear of it), then the row goes and cascades. */
-  delete(id: string): Promise<void> {
-    return this.users.manager.transaction((em) => this.deleteWith(em, id));
+  /**
+   * Hard delete: sessions are revoked (so caches hear of it), then the row goes and cascades,
+   * the user's audit events with it. An admin's deletion of someone else is recorded on the
+   * admin (the deleted user's id in details is all that remains of them).
+   */
+  delete(id: string, actor: AuditActor = {}): Promise<void> {
+    return this.users.manager.transaction(async (em) => {
+      await this.deleteWith(em, id);
+      if (actor.userId && actor.userId !== id) {
+        await this.audit.recordIn(em, {
+          type: 'user_deleted',
+          userId: actor.userId,
+          client: actor.client,
+          details: { target_user_id: id },
+        });
+      }
+    });
   }
 
   async deleteWith(em: EntityManager, id: string): Promise<void> {

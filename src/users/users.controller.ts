@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Patch, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Patch, Put, Req } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -12,9 +12,11 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { Scopes } from '../auth/scopes.decorator.js';
+import { clientInfo } from '../common/client-info.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { AccountService } from './account.service.js';
 import { ChangePasswordDto, DeleteAccountDto } from './dto/password.dto.js';
@@ -66,8 +68,12 @@ export class UsersController {
   @ApiOperation({ summary: 'Change my password; my other sessions are revoked, this one stays' })
   @ApiNoContentResponse({ description: 'Changed' })
   @ApiBadRequestResponse({ description: 'New password refused (the message says why)', type: ErrorResponseDto })
-  async changePassword(@CurrentPrincipal() principal: Principal, @Body() dto: ChangePasswordDto): Promise<void> {
-    await this.account.changePassword(principal, dto.current_password, dto.new_password);
+  async changePassword(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: ChangePasswordDto,
+    @Req() request: FastifyRequest,
+  ): Promise<void> {
+    await this.account.changePassword(principal, dto.current_password, dto.new_password, clientInfo(request));
   }
 
   @Delete('me')

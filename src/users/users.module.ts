@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { EmailChangeController } from './email-change.controller.js';
 import { EmailChangeService } from './email-change.service.js';
@@ -17,7 +18,7 @@ import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User, EmailCode]), MailModule, SessionsModule],
+  imports: [TypeOrmModule.forFeature([User, EmailCode]), MailModule, SessionsModule, AuditModule],
   controllers: [UsersController, EmailChangeController, AdminUsersController],
   providers: [
     UsersService,

@@ -1,0 +1,62 @@
+import helmet from '@fastify/helmet';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AppConfig } from '../config/app-config.js';
+
+/**
+ * Transport limits for the Fastify server. requestTimeout: the whole request (headers and body)
+ * must arrive within 30 s, which ends slow-loris clients. keepAliveTimeout stays longer than
+ * common load-balancer idle timeouts (60 s), so the balancer never reuses a socket we are
+ * closing; connectionTimeout (socket inactivity) is above it so idle keep-alives close cleanly.
+ */
+export const SERVER_TIMEOUTS = { requestTimeout: 30_000, keepAliveTimeout: 72_000, connectionTimeout: 80_000 };
+/** Node's default (60 s) would outlast requestTimeout; the headers get the same 30 s. */
+const HEADERS_TIMEOUT_MS = SERVER_TIMEOUTS.requestTimeout;
+
+/** JSON answers are never documents: nothing may load or frame them (OWASP REST Security). */
+const API_CSP = {
+  defaultSrc: ["'none'"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'none'"],
+};
+
+/**
+ * Swagger UI at /docs: its scripts and stylesheet are files of our own origin; it needs inline
+ * styles (the page template and the UI's style attributes) and data: images (its icons). No
+ * inline or foreign script is allowed; its requests (Try it out, Authorize) go to this origin.
+ */
+const DOCS_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+function isDocs(url: string): boolean {
+  return url === '/docs' || url.startsWith('/docs/') || url.startsWith('/docs?');
+}
+
+/** Security headers (@fastify/helmet) for every response, with the /docs exception above; the headers timeout. */
+export async function registerSecurityHeaders(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
+    // HSTS only where it means something: a browser ignores it over plain http, and sending it
+    // from a development http://localhost would only confuse.
+    strictTransportSecurity: config.appUrl.startsWith('https:')
+      ? { maxAge: 31_536_000, includeSubDomains: true }
+      : false,
+    xFrameOptions: { action: 'deny' },
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (isDocs(request.url)) reply.header('content-security-policy', DOCS_CSP);
+    done();
+  });
+  fastify.server.headersTimeout = HEADERS_TIMEOUT_MS;
+}

@@ -1,0 +1,23 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/**
+ * Failed-login counters of contract §6 when no Redis is configured. `key` is a SHA-256 of the
+ * account (and IP), so the table names nobody: unknown logins are throttled as well, and a
+ * deleted account leaves nothing identifying behind.
+ */
+@Entity({ name: 'login_throttle' })
+export class LoginThrottle {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  key: string;
+
+  /** Consecutive failed attempts (every attempt counts until a success clears the row). */
+  @Column({ type: 'integer', default: 0 })
+  failures: number;
+
+  @Column({ name: 'blocked_until', type: 'timestamptz', nullable: true })
+  blockedUntil: Date | null;
+
+  @Index('IDX_login_throttle_last_failure_at')
+  @Column({ name: 'last_failure_at', type: 'timestamptz', default: () => 'now()' })
+  lastFailureAt: Date;
+}

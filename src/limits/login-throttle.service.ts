@@ -1,0 +1,79 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { ACCOUNT_MAX_FAILURES } from './backoff.js';
+import { clientAddress } from './client-address.js';
+import { LimitsRedis } from './limits-redis.js';
+import type { LoginThrottleStore, Reservation, ThrottleCounter } from './login-throttle.store.js';
+import { PgLoginThrottleStore } from './pg-login-throttle.store.js';
+import { RedisLoginThrottleStore } from './redis-login-throttle.store.js';
+
+const PRUNE_INTERVAL_MS = 3600_000;
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * Per-account brute-force defence (contract §6). `subject` names the account: `user:<id>` for
+ * an existing account, so that its email and its username share one counter, or the
+ * normalised login for an unknown one, which is throttled exactly alike (nothing tells the two
+ * apart). Two counters per attempt: (account, IP) with LOGIN_MAX_FAILURES, and the account
+ * alone with 100, so that one attacker cannot lock the owner out from the owner's own address
+ * while a distributed attack still stalls.
+ */
+@Injectable()
+export class LoginThrottleService implements OnModuleInit, OnModuleDestroy {
+  private readonly store: LoginThrottleStore;
+  private readonly logger = new Logger('LoginThrottle');
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectDataSource() dataSource: DataSource,
+    redis: LimitsRedis,
+  ) {
+    const policy = { base: config.loginBackoffBase, cap: config.loginBackoffMax };
+    this.store = redis.client
+      ? new RedisLoginThrottleStore(redis.client, policy)
+      : new PgLoginThrottleStore(dataSource, policy);
+  }
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.prune(), PRUNE_INTERVAL_MS).unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  countersFor(subject: string, ip: string | null | undefined): ThrottleCounter[] {
+    const account = sha256(`account:${subject}`);
+    const address = clientAddress(ip);
+    return [
+      { id: account, group: account, threshold: ACCOUNT_MAX_FAILURES },
+      { id: sha256(`ip:${subject}\n${address}`), group: account, threshold: this.config.loginMaxFailures },
+    ];
+  }
+
+  /** Refused while a wait runs; otherwise the attempt is counted as a failure until clear(). */
+  reserve(counters: ThrottleCounter[]): Promise<Reservation> {
+    return this.store.reserve(counters);
+  }
+
+  /** A successful login resets the account's counter and the one of this IP. */
+  clear(counters: ThrottleCounter[]): Promise<void> {
+    return this.store.clear(counters);
+  }
+
+  async prune(): Promise<void> {
+    try {
+      await this.store.prune();
+    } catch (err) {
+      this.logger.warn({ err }, 'Pruning login counters failed');
+    }
+  }
+}

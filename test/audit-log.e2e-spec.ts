@@ -1,0 +1,300 @@
+import { decodeJwt } from 'jose';
+import { AuditService } from '../src/audit/audit.service.js';
+import { AUTH_EVENT_TYPES } from '../src/audit/auth-event.entity.js';
+import { login, PASSWORD, registerAdmin, type TokenSet } from './support/accounts.js';
+import { resetDatabase, startApp, type TestApp } from './support/app.js';
+import { client, type Client } from './support/http.js';
+import { codeIn, mailEnv, type ReceivedMail, sleep, SmtpSink } from './support/smtp-sink.js';
+
+const NEW_PASSWORD = 'a brand new passphrase';
+const RESET_PASSWORD = 'the reset passphrase';
+const WRONG = 'definitely wrong';
+const UA = 'audit-test/1.0';
+
+function resetTokenIn(mail: ReceivedMail): string {
+  return /reset-password\?token=([A-Za-z0-9_-]+)/.exec(mail.text)![1];
+}
+
+describe('audit log (auth_events)', () => {
+  let sink: SmtpSink;
+  let t: TestApp;
+  let http: Client;
+  let audit: AuditService;
+  let aliceId: string;
+  let adminId: string;
+  let adminTokens: TokenSet;
+  /** Every password, token and code this test handles: none may reach the audit log. */
+  const secrets: string[] = [PASSWORD, NEW_PASSWORD, RESET_PASSWORD, WRONG];
+  const keep = <T extends TokenSet>(tokens: T): T => {
+    secrets.push(tokens.access_token, tokens.refresh_token);
+    return tokens;
+  };
+  const events = async (userId: string | null) => {
+    await audit.flush();
+    return t.dataSource.query(
+      `SELECT type, user_id, session_id, ip, user_agent, details FROM auth_events
+        WHERE user_id ${userId ? '= $1' : 'IS NULL'} ORDER BY created_at, id`,
+      userId ? [userId] : [],
+    );
+  };
+  const withUa = { 'user-agent': UA };
+
+  beforeAll(async () => {
+    await resetDatabase();
+    sink = await SmtpSink.start();
+    t = await startApp(mailEnv(sink, { LOGIN_MAX_FAILURES: '3', REFRESH_REUSE_GRACE: '1s' }));
+    http = client(t.url);
+    audit = t.app.get(AuditService);
+    adminId = await registerAdmin(http, t.dataSource, 'root@example.com');
+    adminTokens = keep(await login(http, 'root@example.com', PASSWORD, 'profile users:read users:write'));
+  });
+  afterAll(async () => {
+    await t.close();
+    await sink.stop();
+  });
+
+  it('records verification, logins (token and cookie), failures, lockout, logout and session revocations', async () => {
+    const registered = await http.post('/auth/register', { json: { email: 'alice@example.com', password: PASSWORD } });
+    aliceId = registered.body.id;
+    const code = codeIn(await sink.waitFor('alice@example.com'));
+    secrets.push(code);
+    expect(
+      (await http.post('/auth/verify-email', { json: { email: 'alice@example.com', code }, headers: withUa })).status,
+    ).toBe(200);
+
+    const bearer = await http.post('/auth/token', {
+      form: { grant_type: 'password', username: 'alice@example.com', password: PASSWORD },
+      headers: withUa,
+    });
+    keep(bearer.body);
+    const cookie = await http.post('/auth/login', {
+      json: { email: 'alice@example.com', password: PASSWORD },
+      headers: { ...withUa, origin: 'http://localhost:3000' },
+    });
+    expect(cookie.status).toBe(200);
+    expect(
+      (
+        await http.post('/auth/token', {
+          form: { grant_type: 'password', username: 'alice@example.com', password: WRONG },
+        })
+      ).status,
+    ).toBe(400);
+    const third = keep(await login(http, 'alice@example.com'));
+    const fourth = keep(await login(http, 'alice@example.com'));
+    expect((await http.post('/auth/logout', { token: bearer.body.access_token, headers: withUa })).status).toBe(204);
+    const thirdSid = decodeJwt(third.access_token).sid as string;
+    expect((await http.delete(`/auth/sessions/${thirdSid}`, { token: fourth.access_token })).status).toBe(204);
+    expect((await http.delete('/auth/sessions', { token: fourth.access_token })).status).toBe(204);
+    const fifth = keep(await login(http, 'alice@example.com'));
+    expect((await http.post('/auth/revoke', { form: { token: fifth.refresh_token } })).status).toBe(200);
+
+    const rows = await events(aliceId);
+    expect(rows.map((r: { type: string }) => r.type)).toEqual([
+      'email_verified',
+      'login_success',
+      'login_success',
+      'login_failure',
+      'login_success',
+      'login_success',
+      'logout',
+      'session_revoked',
+      'sessions_revoked',
+      'login_success',
+      'session_revoked',
+    ]);
+    expect(rows[1]).toEqual({
+      type: 'login_success',
+      user_id: aliceId,
+      session_id: decodeJwt(bearer.body.access_token).sid,
+      ip: '127.0.0.1',
+      user_agent: UA,
+      details: { via: 'token', scope: 'profile' },
+    });
+    expect(rows[2].details).toEqual({ via: 'cookie', scope: 'profile' });
+    expect(rows[3].details).toEqual({ reason: 'bad_credentials' });
+    expect(rows[6]).toMatchObject({
+      type: 'logout',
+      session_id: decodeJwt(bearer.body.access_token).sid,
+      user_agent: UA,
+    });
+    expect(rows[7].details).toEqual({ revoked_session_id: thirdSid });
+    expect(rows[10].details).toEqual({ via: 'revocation_endpoint' });
+
+    // An unknown account: recorded without a user; a lockout after LOGIN_MAX_FAILURES (3) failures.
+    for (let i = 0; i < 3; i++) {
+      await http.post('/auth/token', {
+        form: { grant_type: 'password', username: 'ghost@example.com', password: WRONG },
+      });
+    }
+    const anonymous = await events(null);
+    expect(anonymous.map((r: { type: string }) => r.type)).toEqual([
+      'login_failure',
+      'login_failure',
+      'login_failure',
+      'login_locked',
+    ]);
+    expect(anonymous[0].details).toEqual({ reason: 'unknown_account' });
+    expect(JSON.stringify(anonymous)).not.toContain('ghost');
+  });
+
+  it('records refresh-token reuse, password change, reset and email change', async () => {
+    const tokens = keep(await login(http, 'alice@example.com'));
+    const rotated = await http.post('/auth/token', {
+      form: { grant_type: 'refresh_token', refresh_token: tokens.refresh_token },
+    });
+    keep(rotated.body);
+    await sleep(1100);
+    const reuse = await http.post('/auth/token', {
+      form: { grant_type: 'refresh_token', refresh_token: tokens.refresh_token },
+    });
+    expect(reuse.body.error).toBe('invalid_grant');
+
+    const session = keep(await login(http, 'alice@example.com'));
+    expect(
+      (
+        await http.put('/users/me/password', {
+          token: session.access_token,
+          json: { current_password: PASSWORD, new_password: NEW_PASSWORD },
+        })
+      ).status,
+    ).toBe(204);
+    expect((await http.post('/auth/forgot-password', { json: { email: 'alice@example.com' } })).status).toBe(202);
+    const resetToken = resetTokenIn(await sink.waitFor('alice@example.com', 3));
+    secrets.push(resetToken);
+    expect(
+      (await http.post('/auth/reset-password', { json: { token: resetToken, new_password: RESET_PASSWORD } })).status,
+    ).toBe(200);
+
+    const again = keep(await login(http, 'alice@example.com', RESET_PASSWORD));
+    expect(
+      (
+        await http.post('/users/me/email', {
+          token: again.access_token,
+          json: { new_email: 'alice@new.example.com', password: RESET_PASSWORD },
+        })
+      ).status,
+    ).toBe(202);
+    const code = codeIn(await sink.waitFor('alice@new.example.com'));
+    secrets.push(code);
+    expect((await http.post('/auth/verify-email', { json: { email: 'alice@new.example.com', code } })).status).toBe(
+      200,
+    );
+
+    const types = (await events(aliceId)).map((r: { type: string }) => r.type);
+    // The rotation itself is routine, not an event; the verification of the new address is the email change.
+    expect(types.slice(-9)).toEqual([
+      'login_success',
+      'refresh_reuse_detected',
+      'login_success',
+      'password_changed',
+      'password_reset_requested',
+      'password_reset',
+      'login_success',
+      'email_change_requested',
+      'email_changed',
+    ]);
+    const changed = (await events(aliceId)).find((r: { type: string }) => r.type === 'email_changed');
+    expect(changed.details).toEqual({ old_email: 'alice@example.com', new_email: 'alice@new.example.com' });
+  });
+
+  it('records admin actions on the user, naming the admin, and a deletion on the admin', async () => {
+    const admin = (json: object) =>
+      http.patch(`/users/${aliceId}`, { token: adminTokens.access_token, json, headers: withUa });
+    expect((await admin({ roles: ['user', 'admin'] })).status).toBe(200);
+    expect((await admin({ roles: ['user', 'admin'] })).status).toBe(200); // no change, no event
+    expect((await admin({ disabled: true })).status).toBe(200);
+    expect((await admin({ disabled: false })).status).toBe(200);
+    const victim = await http.post('/auth/register', { json: { email: 'victim@example.com', password: PASSWORD } });
+    expect((await http.delete(`/users/${victim.body.id}`, { token: adminTokens.access_token })).status).toBe(204);
+
+    const onAlice = (await events(aliceId)).slice(-3);
+    expect(onAlice).toEqual([
+      expect.objectContaining({
+        type: 'role_changed',
+        user_agent: UA,
+        details: { roles: ['user', 'admin'], previous_roles: ['user'], actor_id: adminId, via: 'api' },
+      }),
+      expect.objectContaining({ type: 'account_disabled', details: { actor_id: adminId, via: 'api' } }),
+      expect.objectContaining({ type: 'account_enabled', details: { actor_id: adminId, via: 'api' } }),
+    ]);
+    const onAdmin = (await events(adminId)).filter((r: { type: string }) => r.type === 'user_deleted');
+    expect(onAdmin).toEqual([expect.objectContaining({ details: { target_user_id: victim.body.id } })]);
+    // The deleted user's own events went with the account.
+    expect(await t.dataSource.query('SELECT 1 FROM auth_events WHERE user_id = $1', [victim.body.id])).toEqual([]);
+  });
+
+  it('shows me my own events (GET /auth/events), newest first, paginated', async () => {
+    const mine = keep(await login(http, 'alice@new.example.com', RESET_PASSWORD));
+    const res = await http.get('/auth/events?limit=3', { token: mine.access_token });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ page: 1, limit: 3, total: expect.any(Number) });
+    expect(res.body.items).toHaveLength(3);
+    expect(res.body.items[0]).toEqual({
+      id: expect.any(String),
+      type: 'login_success',
+      session_id: decodeJwt(mine.access_token).sid,
+      ip: '127.0.0.1',
+      user_agent: expect.any(String),
+      // Alice is an admin by now (role_changed above): every scope her roles allow.
+      details: { via: 'token', scope: 'profile users:read users:write' },
+      created_at: expect.stringMatching(/Z$/),
+    });
+    expect(res.body.items[1].type).toBe('account_enabled');
+    const page2 = await http.get('/auth/events?limit=3&page=2', { token: mine.access_token });
+    expect(page2.body.items[0].type).toBe('role_changed');
+    expect(page2.body.total).toBe(res.body.total);
+    expect((await http.get('/auth/events?limit=101', { token: mine.access_token })).status).toBe(400);
+    expect((await http.get('/auth/events')).status).toBe(401);
+    // The admin's own list holds the admin's events only.
+    const adminOwn = await http.get('/auth/events?limit=100', { token: adminTokens.access_token });
+    expect(adminOwn.body.items.every((e: { details: { actor_id?: string } }) => e.details.actor_id === undefined)).toBe(
+      true,
+    );
+  });
+
+  it("shows an admin with users:read any user's events (GET /users/:id/events), and nobody else", async () => {
+    const ok = await http.get(`/users/${aliceId}/events?limit=100`, { token: adminTokens.access_token });
+    expect(ok.status).toBe(200);
+    expect(ok.body.total).toBe(ok.body.items.length);
+    expect(ok.body.items.map((e: { type: string }) => e.type)).toContain('email_verified');
+    const alice = keep(await login(http, 'alice@new.example.com', RESET_PASSWORD, 'profile'));
+    await http.patch(`/users/${aliceId}`, { token: adminTokens.access_token, json: { roles: ['user'] } });
+    expect((await http.get(`/users/${adminId}/events`, { token: alice.access_token })).status).toBe(403);
+    const profileOnly = keep(await login(http, 'root@example.com', PASSWORD, 'profile'));
+    expect((await http.get(`/users/${aliceId}/events`, { token: profileOnly.access_token })).status).toBe(403);
+    const missing = '00000000-0000-4000-8000-000000000000';
+    expect((await http.get(`/users/${missing}/events`, { token: adminTokens.access_token })).status).toBe(404);
+    expect((await http.get('/users/not-a-uuid/events', { token: adminTokens.access_token })).status).toBe(400);
+  });
+
+  it('has an event of every type, and not one secret in any row', async () => {
+    await audit.flush();
+    const types = (await t.dataSource.query('SELECT DISTINCT type FROM auth_events')).map(
+      (r: { type: string }) => r.type,
+    );
+    expect([...types].sort()).toEqual([...AUTH_EVENT_TYPES].sort());
+    const rows: Array<{ row: string }> = await t.dataSource.query(
+      'SELECT row_to_json(e)::text AS row FROM auth_events e',
+    );
+    expect(rows.length).toBeGreaterThan(25);
+    const leaks = rows.filter(
+      ({ row }) => secrets.some((secret) => row.includes(secret)) || /\$argon2|\$2[aby]\$/.test(row),
+    );
+    expect(leaks).toEqual([]);
+  });
+
+  it('prunes events older than AUDIT_RETENTION (90 days by default)', async () => {
+    await t.dataSource.query(
+      `INSERT INTO auth_events (type, user_id, details, created_at)
+       VALUES ('login_success', $1, '{}', now() - interval '91 days'),
+              ('login_success', $1, '{}', now() - interval '89 days')`,
+      [adminId],
+    );
+    const before: Array<{ n: number }> = await t.dataSource.query('SELECT count(*)::int AS n FROM auth_events');
+    expect(await audit.prune()).toBe(1);
+    const after: Array<{ n: number }> = await t.dataSource.query('SELECT count(*)::int AS n FROM auth_events');
+    expect(after[0].n).toBe(before[0].n - 1);
+    const old = await t.dataSource.query(`SELECT 1 FROM auth_events WHERE created_at < now() - interval '90 days'`);
+    expect(old).toEqual([]);
+  });
+});
