@@ -17,7 +17,13 @@ function expect429(res: HttpResult): void {
   expect(retryAfter).toBeLessThanOrEqual(60);
 }
 
-describe('per-IP rate limits (RATE_LIMIT_ENABLED=true)', () => {
+/** Windows in each instance's memory, or in Redis (shared by the instances) when REDIS_URL is set. */
+const stores: Array<[string, Record<string, string>]> = [
+  ['memory', {}],
+  ...(TEST_REDIS_URL ? [['Redis', { REDIS_URL: TEST_REDIS_URL }] as [string, Record<string, string>]] : []),
+];
+
+describe.each(stores)('per-IP rate limits, RATE_LIMIT_ENABLED=true (%s)', (store, env) => {
   let t: TestApp;
   let http: Client;
   let proxied: TestApp;
@@ -25,8 +31,10 @@ describe('per-IP rate limits (RATE_LIMIT_ENABLED=true)', () => {
 
   beforeAll(async () => {
     await resetDatabase();
-    t = await startApp({ RATE_LIMIT_ENABLED: 'true' });
-    proxied = await startApp({ RATE_LIMIT_ENABLED: 'true', TRUST_PROXY: 'true' });
+    await clearRedisLimits(env.REDIS_URL);
+    // Two instances on one database: `t`, and `proxied`, which believes X-Forwarded-For.
+    t = await startApp({ RATE_LIMIT_ENABLED: 'true', ...env });
+    proxied = await startApp({ RATE_LIMIT_ENABLED: 'true', TRUST_PROXY: 'true', ...env });
     http = client(t.url);
     viaProxy = client(proxied.url);
   });
@@ -81,6 +89,19 @@ describe('per-IP rate limits (RATE_LIMIT_ENABLED=true)', () => {
     );
     expect(statuses.filter((s) => s === 429)).toHaveLength(1);
   });
+
+  it(
+    store === 'Redis'
+      ? 'counts one client across instances: the address refused on one is refused on the other'
+      : 'counts per instance without Redis: the address refused on one is not refused on the other',
+    async () => {
+      // 127.0.0.1 used up its 30 registrations on `t` in the first test; `proxied` sees it too
+      // (no X-Forwarded-For sent).
+      const res = await viaProxy.post('/auth/register', { json: { email: 'not an email', password: PASSWORD } });
+      if (store === 'Redis') expect429(res);
+      else expect(res.status).toBe(400);
+    },
+  );
 });
 
 describe('RATE_LIMIT_ENABLED=false', () => {
@@ -107,44 +128,4 @@ describe('RATE_LIMIT_ENABLED=false', () => {
     }
     expect(attempts).toEqual([400, 400, 400, 429]);
   });
-});
-
-const stores: Array<[string, Record<string, string>]> = [
-  ['memory', {}],
-  ...(TEST_REDIS_URL ? [['Redis', { REDIS_URL: TEST_REDIS_URL }] as [string, Record<string, string>]] : []),
-];
-
-describe.each(stores)('per-IP limits on two instances (%s)', (store, env) => {
-  let a: TestApp;
-  let b: TestApp;
-
-  beforeAll(async () => {
-    await resetDatabase();
-    await clearRedisLimits(env.REDIS_URL);
-    a = await startApp({ RATE_LIMIT_ENABLED: 'true', ...env });
-    b = await startApp({ RATE_LIMIT_ENABLED: 'true', ...env });
-  });
-  afterAll(async () => {
-    await a.close();
-    await b.close();
-  });
-
-  it(
-    store === 'Redis'
-      ? 'counts one client across instances: 15 on A and 15 on B, the 31st is refused on either'
-      : 'counts per instance without Redis: 30 on A do not touch B',
-    async () => {
-      const send = (app: TestApp) => client(app.url).post('/auth/forgot-password', { json: { email: 'bad' } });
-      if (store === 'Redis') {
-        expect(await burst(15, () => send(a))).toEqual(Array(15).fill(400));
-        expect(await burst(15, () => send(b))).toEqual(Array(15).fill(400));
-        expect429(await send(a));
-        expect429(await send(b));
-      } else {
-        expect(await burst(30, () => send(a))).toEqual(Array(30).fill(400));
-        expect429(await send(a));
-        expect((await send(b)).status).toBe(400);
-      }
-    },
-  );
 });

@@ -1,4 +1,5 @@
-import { MemoryWindowStore } from './rate-limit.storage.js';
+import type { Redis } from 'ioredis';
+import { MemoryWindowStore, RedisWindowStore } from './rate-limit.storage.js';
 
 describe('MemoryWindowStore (rolling window)', () => {
   let now = 1_000_000;
@@ -24,5 +25,12 @@ describe('MemoryWindowStore (rolling window)', () => {
     expect((await store.hit('other', 60_000, 1)).allowed).toBe(false);
     now += 120_000;
     expect((await store.hit('other', 60_000, 1)).allowed).toBe(true);
+  });
+});
+
+describe('RedisWindowStore', () => {
+  it('fails open when Redis cannot answer (the per-account back-off still holds)', async () => {
+    const down = { eval: () => Promise.reject(new Error('ECONNREFUSED')) } as unknown as Redis;
+    await expect(new RedisWindowStore(down).hit('k', 60_000, 30)).resolves.toMatchObject({ allowed: true });
   });
 });
