@@ -1,25 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { PageQuery } from '../../common/page.query.js';
 import { AUTH_EVENT_TYPES, type AuthEvent, type AuthEventDetails, type AuthEventType } from '../auth-event.entity.js';
 
-export class EventsQuery {
-  @ApiProperty({ required: false, type: 'integer', default: 1, minimum: 1, example: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
-  page: number = 1;
-
-  @ApiProperty({ required: false, type: 'integer', default: 20, minimum: 1, maximum: 100, example: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number = 20;
-}
+export class EventsQuery extends PageQuery {}
 
 /** One security event; `details` never holds a password, code, token or hash. */
 export class AuthEventDto {

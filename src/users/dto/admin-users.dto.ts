@@ -1,37 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { PageQuery } from '../../common/page.query.js';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { ROLES, type Role } from '../user.entity.js';
 import { UserDto } from './user.dto.js';
 
-export class ListUsersQuery {
-  @ApiProperty({ required: false, type: 'integer', default: 1, minimum: 1, example: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
-  page: number = 1;
-
-  @ApiProperty({ required: false, type: 'integer', default: 20, minimum: 1, maximum: 100, example: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number = 20;
-
+export class ListUsersQuery extends PageQuery {
   @ApiProperty({ required: false, example: 'example.com', description: 'Case-insensitive substring of the email' })
   @IsOptional()
   @IsString()
