@@ -70,7 +70,7 @@ export async function createApp(
   });
 
   // --- Hardening (issue 6): security headers and CSP, JSON depth, unstorable text; see src/common/ ---
-  await registerSecurityHeaders(app, config);
+  registerSecurityHeaders(app, config);
   limitJsonDepth(app);
   rejectUnstorableText(app);
   // --- end hardening ---

@@ -5,6 +5,7 @@ import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { Role } from '../users/user.entity.js';
 import { JwtKeysService } from './jwt-keys.service.js';
+import { CLOCK_TOLERANCE_SECONDS, VerifiedTokenCache } from './verified-token-cache.js';
 
 export interface AccessTokenClaims extends JWTPayload {
   sub: string;
@@ -25,12 +26,16 @@ export interface AccessTokenSubject {
 
 /** Tokens larger than this are refused before any parsing (RFC 8725 hygiene). */
 const MAX_TOKEN_LENGTH = 4096;
+/** ~1 KiB each (token and claims): a few MiB at most. */
+const VERIFIED_CACHE_ENTRIES = 5000;
 
 export class InvalidAccessTokenError extends Error {}
 
 /** Issues and verifies the access-token JWTs of contract §3 (`typ: at+jwt`, RFC 9068). */
 @Injectable()
 export class AccessTokenService {
+  private readonly verified = new VerifiedTokenCache<AccessTokenClaims>(VERIFIED_CACHE_ENTRIES);
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly keys: JwtKeysService,
@@ -61,6 +66,16 @@ export class AccessTokenService {
   /** Verifies signature (pinned algorithm, known kid), typ, iss, aud, exp and nbf. */
   async verify(token: string): Promise<AccessTokenClaims> {
     if (token.length > MAX_TOKEN_LENGTH) throw new InvalidAccessTokenError('token too large');
+    const cached = this.verified.get(token, Math.floor(Date.now() / 1000));
+    if (cached) return cached;
+    const claims = await this.verifyUncached(token);
+    // Shared by every later request with this token: nobody may change it.
+    Object.freeze(claims.roles);
+    this.verified.set(token, Object.freeze(claims));
+    return claims;
+  }
+
+  private async verifyUncached(token: string): Promise<AccessTokenClaims> {
     try {
       const { payload } = await jwtVerify<AccessTokenClaims>(
         token,
@@ -75,7 +90,7 @@ export class AccessTokenService {
           audience: this.config.jwt.audience,
           typ: 'at+jwt',
           requiredClaims: ['sub', 'sid', 'exp', 'iat', 'jti'],
-          clockTolerance: 5,
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
         },
       );
       if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string' || !Array.isArray(payload.roles)) {
