@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { errors, jwtVerify, type JWTPayload, SignJWT } from 'jose';
+import { errors, jwtVerify, type JWTPayload } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -46,21 +46,22 @@ export class AccessTokenService {
   }
 
   sign(subject: AccessTokenSubject): Promise<string> {
-    const { key, kid } = this.keys.signing;
-    return new SignJWT({
-      sid: subject.sessionId,
-      scope: subject.scopes.join(' '),
-      roles: subject.roles,
-      email: subject.email,
-    })
-      .setProtectedHeader({ alg: this.keys.algorithm, typ: 'at+jwt', kid })
-      .setIssuer(this.config.jwt.issuer)
-      .setAudience(this.config.jwt.audience)
-      .setSubject(subject.userId)
-      .setJti(randomUUID())
-      .setIssuedAt()
-      .setExpirationTime(`${this.config.accessTokenTtl}s`)
-      .sign(key);
+    const now = Math.floor(Date.now() / 1000);
+    return this.keys.signing.sign(
+      { typ: 'at+jwt' },
+      {
+        iss: this.config.jwt.issuer,
+        aud: this.config.jwt.audience,
+        sub: subject.userId,
+        sid: subject.sessionId,
+        jti: randomUUID(),
+        iat: now,
+        exp: now + this.config.accessTokenTtl,
+        scope: subject.scopes.join(' '),
+        roles: subject.roles,
+        email: subject.email,
+      },
+    );
   }
 
   /** Verifies signature (pinned algorithm, known kid), typ, iss, aud, exp and nbf. */

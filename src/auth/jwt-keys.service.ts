@@ -1,8 +1,9 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { calculateJwkThumbprint, type CryptoKey, exportJWK, importPKCS8, importSPKI, type JWK } from 'jose';
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, type CryptoKey, exportJWK, importSPKI, type JWK } from 'jose';
+import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { type AppConfig, type JwtAlgorithm } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { JwsSigner } from './jws-signer.js';
 
 type VerifyKey = CryptoKey | Uint8Array;
 
@@ -36,8 +37,7 @@ export function algorithmOf(key: KeyObject): JwtAlgorithm | undefined {
 @Injectable()
 export class JwtKeysService implements OnModuleInit {
   readonly algorithm: JwtAlgorithm;
-  private signingKey!: VerifyKey;
-  private signingKid!: string;
+  private signer!: JwsSigner;
   private readonly verifyKeys = new Map<string, { key: VerifyKey; alg: JwtAlgorithm }>();
   private readonly publicJwks: PublicJwk[] = [];
   private allAlgorithms: JwtAlgorithm[] = [];
@@ -49,9 +49,9 @@ export class JwtKeysService implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     const { jwt } = this.config;
     if (this.algorithm === 'HS256') {
-      const signing = await this.addSecret(new Uint8Array(Buffer.from(jwt.secret!, 'utf8')));
-      this.signingKid = signing.kid;
-      this.signingKey = signing.key;
+      const secret = new Uint8Array(Buffer.from(jwt.secret!, 'utf8'));
+      const signing = await this.addSecret(secret);
+      this.signer = new JwsSigner('HS256', signing.kid, createSecretKey(secret));
     } else {
       const privateKey = createPrivateKey(jwt.privateKeyPem!);
       const keyAlgorithm = algorithmOf(privateKey);
@@ -61,9 +61,8 @@ export class JwtKeysService implements OnModuleInit {
             ' (RS256: RSA, ES256: EC P-256, EdDSA: Ed25519)',
         );
       }
-      this.signingKey = await importPKCS8(jwt.privateKeyPem!, this.algorithm, { extractable: false });
       const publicPem = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString();
-      this.signingKid = await this.addPublicKey(publicPem);
+      this.signer = new JwsSigner(this.algorithm, await this.addPublicKey(publicPem), privateKey);
     }
     for (const secret of jwt.previousSecrets) await this.addSecret(new Uint8Array(Buffer.from(secret, 'utf8')));
     for (const pem of splitPemBlocks(jwt.previousPublicKeysPem ?? '')) await this.addPublicKey(pem);
@@ -94,8 +93,9 @@ export class JwtKeysService implements OnModuleInit {
     return kid;
   }
 
-  get signing(): { key: VerifyKey; kid: string } {
-    return { key: this.signingKey, kid: this.signingKid };
+  /** Signs with the current key; the header gets its `alg` and `kid`. */
+  get signing(): JwsSigner {
+    return this.signer;
   }
 
   /** Every algorithm some verification key uses. */
