@@ -11,6 +11,7 @@ import { Session } from '../sessions/session.entity.js';
 import { EmailCode } from '../users/email-code.entity.js';
 import { User } from '../users/user.entity.js';
 import { pgliteDriver } from './pglite-pool.js';
+import { preparedName } from './prepared-statements.js';
 
 export const ENTITIES = [
   User,
@@ -43,7 +44,8 @@ const QUERY_READ_TIMEOUT = 'Query read timeout';
 /**
  * A pg Client that closes its socket when a query timed out on the client side. pg leaves such a
  * client waiting for the lost answer, and the pool would hand it out again; destroyed, it
- * raises `error`, and TypeORM and the pool discard it.
+ * raises `error`, and TypeORM and the pool discard it. It also runs the texts registered with
+ * prepared() as named statements (TypeORM passes a text and its parameters).
  */
 class FailFastClient extends pg.Client {}
 const baseQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
@@ -51,6 +53,8 @@ const baseQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
   this: pg.Client,
   ...args: unknown[]
 ) {
+  const name = typeof args[0] === 'string' && args.length === 2 ? preparedName(args[0]) : undefined;
+  if (name) args = [{ name, text: args[0], values: args[1] }];
   const result = baseQuery.apply(this, args);
   if (result instanceof Promise) {
     result.catch((error: unknown) => {

@@ -6,6 +6,7 @@ import type { ClientInfo } from '../common/client-info.js';
 import { RawEntity } from '../common/raw-entity.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { prepared } from '../config/prepared-statements.js';
 import { User } from '../users/user.entity.js';
 import { Session } from './session.entity.js';
 import { hashRefreshToken, newOpaqueToken, SessionsService } from './sessions.service.js';
@@ -17,6 +18,21 @@ export type RotationResult =
 
 /** Longer than any token we issue: refuse before hashing megabytes. */
 const MAX_REFRESH_TOKEN_LENGTH = 512;
+
+/** See issue(): $1 presented token id, $2 session id, $3 new token hash, $4 reuse grace (s). */
+const ISSUE_SQL = prepared(`WITH live AS (
+    UPDATE sessions SET last_used_at = now()
+     WHERE id = $2 AND revoked_at IS NULL AND expires_at > now()
+    RETURNING id
+  ), rotated AS (
+    UPDATE refresh_tokens t SET rotated_at = COALESCE(t.rotated_at, now())
+      FROM live
+     WHERE t.id = $1 AND (t.rotated_at IS NULL OR t.rotated_at > now() - make_interval(secs => $4))
+    RETURNING t.id
+  )
+  INSERT INTO refresh_tokens (session_id, token_hash)
+  SELECT live.id, $3 FROM live, rotated
+  RETURNING id`);
 
 /** A rotation that lost a race reads the new state and decides again; it cannot lose more than once or twice. */
 const MAX_ATTEMPTS = 3;
@@ -55,13 +71,13 @@ export class RefreshRotationService {
   ) {
     this.sessionColumns = new RawEntity(dataSource, Session);
     this.userColumns = new RawEntity(dataSource, User);
-    this.readSql = `SELECT t.id AS token_id, t.rotated_at IS NOT NULL AS rotated,
+    this.readSql = prepared(`SELECT t.id AS token_id, t.rotated_at IS NOT NULL AS rotated,
              COALESCE(t.rotated_at > now() - make_interval(secs => $2), false) AS in_grace,
              ${this.sessionColumns.select('s', 's_')}, ${this.userColumns.select('u', 'u_')}
         FROM refresh_tokens t
         JOIN sessions s ON s.id = t.session_id
         JOIN users u ON u.id = s.user_id
-       WHERE t.token_hash = $1`;
+       WHERE t.token_hash = $1`);
   }
 
   /**
@@ -114,22 +130,12 @@ export class RefreshRotationService {
    * successor, only while the session is live. True when the new token was stored.
    */
   private async issue(tokenId: string, sessionId: string, newTokenHash: string): Promise<boolean> {
-    const rows = await this.dataSource.query<unknown[]>(
-      `WITH live AS (
-         UPDATE sessions SET last_used_at = now()
-          WHERE id = $2 AND revoked_at IS NULL AND expires_at > now()
-         RETURNING id
-       ), rotated AS (
-         UPDATE refresh_tokens t SET rotated_at = COALESCE(t.rotated_at, now())
-           FROM live
-          WHERE t.id = $1 AND (t.rotated_at IS NULL OR t.rotated_at > now() - make_interval(secs => $4))
-         RETURNING t.id
-       )
-       INSERT INTO refresh_tokens (session_id, token_hash)
-       SELECT live.id, $3 FROM live, rotated
-       RETURNING id`,
-      [tokenId, sessionId, newTokenHash, this.config.refreshReuseGrace],
-    );
+    const rows = await this.dataSource.query<unknown[]>(ISSUE_SQL, [
+      tokenId,
+      sessionId,
+      newTokenHash,
+      this.config.refreshReuseGrace,
+    ]);
     return rows.length === 1;
   }
 

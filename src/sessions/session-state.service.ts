@@ -1,12 +1,19 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { prepared } from '../config/prepared-statements.js';
 import { SessionEventsService } from './session-events.service.js';
 import type { SessionState } from './session-state.cache.js';
 
 /** last_used_at is written at most this often per session and instance. */
 export const TOUCH_INTERVAL_MS = 60_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const STATE_SQL = prepared(
+  `SELECT s.user_id, s.expires_at, s.last_used_at, (s.revoked_at IS NULL AND u.disabled_at IS NULL) AS active
+     FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`,
+);
+const TOUCH_SQL = prepared('UPDATE sessions SET last_used_at = now() WHERE id = $1 AND revoked_at IS NULL');
 
 interface StateRow {
   user_id: string;
@@ -49,11 +56,7 @@ export class SessionStateService implements OnModuleDestroy {
     }
     const generation = this.events.cache.generation;
     this.lookups += 1;
-    const [row] = await this.dataSource.query<StateRow[]>(
-      `SELECT s.user_id, s.expires_at, s.last_used_at, (s.revoked_at IS NULL AND u.disabled_at IS NULL) AS active
-         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`,
-      [sessionId],
-    );
+    const [row] = await this.dataSource.query<StateRow[]>(STATE_SQL, [sessionId]);
     // A missing row (user deleted, rows cascaded) never comes back: cache the refusal too.
     const state: SessionState = row
       ? {
@@ -72,12 +75,10 @@ export class SessionStateService implements OnModuleDestroy {
     const now = Date.now();
     if (now - state.lastUsedAt < TOUCH_INTERVAL_MS) return;
     state.lastUsedAt = now;
-    const write = this.dataSource
-      .query('UPDATE sessions SET last_used_at = now() WHERE id = $1 AND revoked_at IS NULL', [sessionId])
-      .then(
-        () => undefined,
-        (err: unknown) => this.logger.warn({ err, session_id: sessionId }, 'Could not record last_used_at'),
-      );
+    const write = this.dataSource.query(TOUCH_SQL, [sessionId]).then(
+      () => undefined,
+      (err: unknown) => this.logger.warn({ err, session_id: sessionId }, 'Could not record last_used_at'),
+    );
     this.touches.add(write);
     void write.finally(() => this.touches.delete(write));
   }
