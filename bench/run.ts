@@ -32,7 +32,7 @@ async function main(): Promise<number> {
   const dbLabel = DATABASE_URL ? `postgres (${new URL(DATABASE_URL).pathname.slice(1)})` : 'embedded PGlite';
   console.log(`Warden benchmark: ${cores} cores, node ${process.version}, ${dbLabel}, ${DURATION} s per scenario`);
   console.log(
-    `  server: node ${NODE_FLAGS.join(' ')} --require dist/src/threadpool.cjs dist/src/main.js, MALLOC_ARENA_MAX=${MALLOC_ENV.MALLOC_ARENA_MAX}`,
+    `  server: node ${NODE_FLAGS.join(' ')} --require dist/src/threadpool.cjs dist/warden.mjs, MALLOC_ARENA_MAX=${MALLOC_ENV.MALLOC_ARENA_MAX}`,
   );
   const rows: ScenarioResult[] = [];
   const starts: Record<string, number> = {};
@@ -224,7 +224,7 @@ async function main(): Promise<number> {
         login_connections: LOGIN_CONNECTIONS,
         probe_connections: PROBE_CONNECTIONS,
         probe_rate: PROBE_RATE,
-        server_command: ['node', ...NODE_FLAGS, '--require', 'dist/src/threadpool.cjs', 'dist/src/main.js'].join(' '),
+        server_command: ['node', ...NODE_FLAGS, '--require', 'dist/src/threadpool.cjs', 'dist/warden.mjs'].join(' '),
         malloc_arena_max: MALLOC_ENV.MALLOC_ARENA_MAX,
       },
       start_to_ready_ms: starts,

@@ -26,8 +26,8 @@ export function setupSwagger(app: INestApplication): void {
       'introspection',
     )
     .build();
-  const document = SwaggerModule.createDocument(app, config);
-  SwaggerModule.setup('docs', app, document, {
+  // Built on the first request for /docs or /docs-json, not at start (start to ready ≤ 2 s).
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), {
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: 'Warden API',
     swaggerOptions: { persistAuthorization: true },

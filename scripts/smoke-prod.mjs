@@ -1,0 +1,111 @@
+/**
+ * `npm run smoke:prod` (CI, after the build): the production bundle (dist/warden.mjs, as
+ * `npm run start:prod` runs it) on a throwaway embedded database, through the paths that load
+ * what the bundle leaves outside (argon2, PGlite, Swagger UI's files): ready, docs, register,
+ * password grant, /users/me, refresh grant, SIGTERM → exit 0. Prints the start-to-ready time.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const port = await new Promise((resolve) => {
+  const server = createServer().listen(0, '127.0.0.1', () => {
+    const { port: free } = server.address();
+    server.close(() => resolve(free));
+  });
+});
+const base = `http://127.0.0.1:${port}`;
+const dataDir = mkdtempSync(join(tmpdir(), 'warden-smoke-'));
+const started = Date.now();
+const child = spawn(
+  process.execPath,
+  ['--max-semi-space-size=4', '--max-old-space-size=256', '--require', './dist/src/threadpool.cjs', 'dist/warden.mjs'],
+  {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      APP_URL: base,
+      DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+      SMTP_URL: 'smtp://127.0.0.1:9',
+      AUTH_REQUIRE_EMAIL_VERIFICATION: 'false',
+      LOG_LEVEL: 'warn',
+    },
+  },
+);
+const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+  console.log(`  ok  ${message}`);
+}
+
+async function call(path, init = {}) {
+  const res = await fetch(`${base}${path}`, init);
+  const text = await res.text();
+  let body = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON (the Swagger UI page)
+  }
+  return { status: res.status, body };
+}
+
+const form = (fields) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(fields).toString(),
+});
+
+try {
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode} before it was ready`);
+    if (Date.now() - started > 30_000) throw new Error('not ready within 30 s');
+    const ready = await fetch(`${base}/health/ready`).catch(() => undefined);
+    if (ready?.status === 200) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  console.log(`production bundle: ready ${Date.now() - started} ms after spawn (embedded database)`);
+  check((await call('/docs')).status === 200, 'GET /docs 200 (Swagger UI)');
+  check((await call('/docs/swagger-ui.css')).status === 200, 'GET /docs/swagger-ui.css 200 (swagger-ui-dist files)');
+  const docs = await call('/docs-json');
+  check(docs.status === 200 && '/auth/token' in docs.body.paths, 'GET /docs-json 200 with /auth/token');
+  const email = 'smoke@example.com';
+  const password = 'correct horse battery staple';
+  const registered = await call('/auth/register', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  check(registered.status === 201, 'POST /auth/register 201 (argon2)');
+  const tokens = await call('/auth/token', form({ grant_type: 'password', username: email, password }));
+  check(tokens.status === 200 && tokens.body.token_type === 'bearer', 'password grant 200');
+  const me = await call('/users/me', { headers: { authorization: `Bearer ${tokens.body.access_token}` } });
+  check(me.status === 200 && me.body.email === email, 'GET /users/me 200 with the user');
+  const refreshed = await call(
+    '/auth/token',
+    form({ grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token }),
+  );
+  check(
+    refreshed.status === 200 && refreshed.body.refresh_token !== tokens.body.refresh_token,
+    'refresh grant 200, rotated',
+  );
+  child.kill('SIGTERM');
+  check((await exited) === 0, 'SIGTERM → exit code 0');
+} catch (error) {
+  console.error(`production bundle smoke test FAILED: ${error.message}`);
+  child.kill('SIGKILL');
+  process.exitCode = 1;
+} finally {
+  await exited;
+  rmSync(dataDir, { recursive: true, force: true });
+}
