@@ -10,6 +10,8 @@ import type { LoginThrottleStore, Reservation, ThrottleCounter } from './login-t
  * round trip. The clock is the database's.
  */
 export class PgLoginThrottleStore implements LoginThrottleStore {
+  readonly inDatabase = true;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly policy: BackoffPolicy,
@@ -31,6 +33,7 @@ export class PgLoginThrottleStore implements LoginThrottleStore {
     return { allowed: true, lockedNow: rows[0].locked };
   }
 
+  /** A successful login does not call this: its statement deletes the rows (SessionsService.create). */
   async clear(counters: ThrottleCounter[]): Promise<void> {
     await this.dataSource.query('DELETE FROM login_throttle WHERE key = ANY($1::varchar[])', [
       counters.map((c) => c.id),
