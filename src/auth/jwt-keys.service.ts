@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { calculateJwkThumbprint, type CryptoKey, exportJWK, importPKCS8, importSPKI, type JWK } from 'jose';
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { type AppConfig, type JwtAlgorithm } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 
@@ -38,6 +38,7 @@ export class JwtKeysService implements OnModuleInit {
   readonly algorithm: JwtAlgorithm;
   private signingKey!: VerifyKey;
   private signingKid!: string;
+  private hmacKey?: KeyObject;
   private readonly verifyKeys = new Map<string, { key: VerifyKey; alg: JwtAlgorithm }>();
   private readonly publicJwks: PublicJwk[] = [];
   private allAlgorithms: JwtAlgorithm[] = [];
@@ -49,9 +50,11 @@ export class JwtKeysService implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     const { jwt } = this.config;
     if (this.algorithm === 'HS256') {
-      const signing = await this.addSecret(new Uint8Array(Buffer.from(jwt.secret!, 'utf8')));
+      const secret = new Uint8Array(Buffer.from(jwt.secret!, 'utf8'));
+      const signing = await this.addSecret(secret);
       this.signingKid = signing.kid;
       this.signingKey = signing.key;
+      this.hmacKey = createSecretKey(secret);
     } else {
       const privateKey = createPrivateKey(jwt.privateKeyPem!);
       const keyAlgorithm = algorithmOf(privateKey);
@@ -94,8 +97,9 @@ export class JwtKeysService implements OnModuleInit {
     return kid;
   }
 
-  get signing(): { key: VerifyKey; kid: string } {
-    return { key: this.signingKey, kid: this.signingKid };
+  /** `hmac`: under HS256, the secret as a node:crypto key, for signing without WebCrypto (AccessTokenService). */
+  get signing(): { key: VerifyKey; kid: string; hmac?: KeyObject } {
+    return { key: this.signingKey, kid: this.signingKid, hmac: this.hmacKey };
   }
 
   /** Every algorithm some verification key uses. */
