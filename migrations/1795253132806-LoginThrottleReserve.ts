@@ -18,7 +18,11 @@ export class LoginThrottleReserve1795253132806 implements MigrationInterface {
     await queryRunner.query(`CREATE OR REPLACE FUNCTION "login_throttle_reserve"(
   keys varchar[], thresholds integer[], base_seconds double precision, cap_seconds double precision,
   memory_seconds double precision, OUT retry_after bigint, OUT locked boolean
-) LANGUAGE plpgsql AS $$
+) LANGUAGE plpgsql
+-- Plans made once per connection: re-planning these statements on every call (custom plans
+-- for the array arguments) cost more CPU than running them.
+SET plan_cache_mode = force_generic_plan
+AS $$
 BEGIN
   -- The commit need not wait for its WAL flush (one fsync less per attempt, also per guess of
   -- an attack): the walwriter flushes within 3 × wal_writer_delay (0.6 s by default), and all a
