@@ -4,6 +4,7 @@ import { SessionScope1795241262711 } from './1795241262711-SessionScope.js';
 import { UserChangeNotify1795243215049 } from './1795243215049-UserChangeNotify.js';
 import { AbuseLimitsAndAudit1795244646441 } from './1795244646441-AbuseLimitsAndAudit.js';
 import { LoginThrottleReserve1795253132806 } from './1795253132806-LoginThrottleReserve.js';
+import { LoginSessionCreate1795256506591 } from './1795256506591-LoginSessionCreate.js';
 
 // Every migration, oldest first. `npm run migration:check` fails when a file in this folder is
 // missing here, so a generated migration cannot be forgotten.
@@ -14,4 +15,5 @@ export const allMigrations = [
   UserChangeNotify1795243215049,
   AbuseLimitsAndAudit1795244646441,
   LoginThrottleReserve1795253132806,
+  LoginSessionCreate1795256506591,
 ];

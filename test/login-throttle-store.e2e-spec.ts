@@ -178,3 +178,46 @@ describe.each(harnesses)('login throttle store (%s)', (_name, open) => {
     expect(await store.reserve([account, ip])).toEqual({ allowed: true, lockedNow: false });
   });
 });
+
+describe(`a successful login's reset of the counters (${TEST_DATABASE_URL ? 'Postgres' : 'PGlite'})`, () => {
+  let a: DataSource;
+  let b: DataSource;
+  let userId: string;
+
+  beforeAll(async () => {
+    await resetDatabase();
+    a = new DataSource(dataSourceOptions({ databaseUrl: TEST_DATABASE_URL, dataDir: null }));
+    await a.initialize();
+    await a.runMigrations();
+    b = new DataSource(dataSourceOptions({ databaseUrl: TEST_DATABASE_URL, dataDir: null }));
+    await b.initialize();
+    [{ id: userId }] = await a.query(
+      `INSERT INTO users (email, password_hash) VALUES ('race@example.com', 'x') RETURNING id`,
+    );
+  });
+  afterAll(async () => {
+    await b.destroy();
+    await a.destroy();
+  });
+
+  const login = (ds: DataSource, keys: string[]) =>
+    ds.query(
+      `SELECT id FROM login_session_create($1, now() + interval '1 day', 'jest', '192.0.2.1', 'profile', $2,
+         'login_success', $1, '192.0.2.1', 'jest', '{}', $3::varchar[])`,
+      [userId, randomUUID(), keys],
+    );
+
+  it('deletes the counters with the session, and never deadlocks with attempts racing on them', async () => {
+    const [account, ip] = counters();
+    const stores = [new PgLoginThrottleStore(a, policy), new PgLoginThrottleStore(b, policy)];
+    // Logins name the keys in both orders; every one of them locks in key order.
+    const work = Array.from({ length: 40 }, (_, i) =>
+      i % 4 === 0
+        ? login(i % 8 ? a : b, i % 3 ? [account.id, ip.id] : [ip.id, account.id])
+        : stores[i % 2].reserve([account, ip]),
+    );
+    await expect(Promise.all(work)).resolves.toHaveLength(40);
+    await login(a, [account.id, ip.id]);
+    expect(await a.query('SELECT key FROM login_throttle WHERE key = ANY($1)', [[account.id, ip.id]])).toEqual([]);
+  });
+});

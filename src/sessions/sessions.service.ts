@@ -57,7 +57,9 @@ export class SessionsService {
    * that also writes the login's audit event, naming the new session, and deletes the login's
    * back-off counters when they are `login_throttle` rows. On the login path every round trip
    * costs CPU on both sides and every commit a WAL flush; this one replaces four (BEGIN, the CTE,
-   * the audit INSERT, COMMIT) and the counters' DELETE.
+   * the audit INSERT, COMMIT) and the counters' DELETE. The statement is the database function
+   * `login_session_create` (migration LoginSessionCreate), so that its plan is made once per
+   * connection rather than on every login.
    */
   async create(userId: string, client: ClientInfo, lifetimeSeconds: number, login: LoginWrites): Promise<NewSession> {
     const refreshToken = newOpaqueToken();
@@ -71,23 +73,12 @@ export class SessionsService {
       revokedReason: null,
     });
     const event = login.event;
-    // The counters are locked in key order, as login_throttle_reserve() locks them: a login and
-    // a concurrent attempt on the same account cannot deadlock, so the DELETE adds no way for
-    // the login to fail beyond those of the INSERTs next to it (the database itself failing).
+    // Deleting the counters adds no way for the login to fail beyond those of the INSERTs next
+    // to it (the database itself failing): they are locked in key order, as
+    // login_throttle_reserve() locks them, so a concurrent attempt cannot deadlock the login.
     const rows: Array<{ id: string; created_at: Date; last_used_at: Date }> = await this.sessions.query(
-      `WITH s AS (
-         INSERT INTO sessions (user_id, expires_at, user_agent, ip, scope) VALUES ($1, $2, $3, $4, $5)
-         RETURNING id, created_at, last_used_at
-       ), t AS (
-         INSERT INTO refresh_tokens (session_id, token_hash) SELECT id, $6 FROM s
-       ), e AS (
-         INSERT INTO auth_events (type, user_id, session_id, ip, user_agent, details)
-         SELECT $7, $8, id, $9, $10, $11::jsonb FROM s
-       ), c AS (
-         DELETE FROM login_throttle
-          WHERE key IN (SELECT key FROM login_throttle WHERE key = ANY($12::varchar[]) ORDER BY key FOR UPDATE)
-       )
-       SELECT id, created_at, last_used_at FROM s`,
+      `SELECT id, created_at, last_used_at
+         FROM login_session_create($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::varchar[])`,
       [
         userId,
         session.expiresAt,
