@@ -3,6 +3,8 @@ import { MailAndCodes1795241199545 } from './1795241199545-MailAndCodes.js';
 import { SessionScope1795241262711 } from './1795241262711-SessionScope.js';
 import { UserChangeNotify1795243215049 } from './1795243215049-UserChangeNotify.js';
 import { AbuseLimitsAndAudit1795244646441 } from './1795244646441-AbuseLimitsAndAudit.js';
+import { LoginThrottleReserve1795253132806 } from './1795253132806-LoginThrottleReserve.js';
+import { LoginSessionCreate1795256506591 } from './1795256506591-LoginSessionCreate.js';
 
 // Every migration, oldest first. `npm run migration:check` fails when a file in this folder is
 // missing here, so a generated migration cannot be forgotten.
@@ -12,4 +14,6 @@ export const allMigrations = [
   SessionScope1795241262711,
   UserChangeNotify1795243215049,
   AbuseLimitsAndAudit1795244646441,
+  LoginThrottleReserve1795253132806,
+  LoginSessionCreate1795256506591,
 ];

@@ -143,6 +143,15 @@ describe.each(stores)('per-account login back-off (%s)', (_store, env) => {
     expect((await tokenAttempt(httpB, email, PASSWORD, ip)).status).toBe(200);
     for (let i = 0; i < 4; i++) expect((await tokenAttempt(httpA, email, WRONG, ip)).status).toBe(400);
     expect((await browserAttempt(httpA, email, PASSWORD, ip)).status).toBe(200);
+    // The right password with a scope the account may not have: refused, yet the password was proven.
+    for (let i = 0; i < 4; i++) expect((await tokenAttempt(httpA, email, WRONG, ip)).status).toBe(400);
+    const scoped = await httpB.post('/auth/token', {
+      form: { grant_type: 'password', username: email, password: PASSWORD, scope: 'users:write' },
+      headers: { 'x-forwarded-for': ip },
+    });
+    expect(scoped.body.error).toBe('invalid_scope');
+    for (let i = 0; i < 4; i++) expect((await tokenAttempt(httpA, email, WRONG, ip)).status).toBe(400);
+    expect((await tokenAttempt(httpA, email, PASSWORD, ip)).status).toBe(200);
   });
 
   it('lets no more than LOGIN_MAX_FAILURES parallel guesses through', async () => {

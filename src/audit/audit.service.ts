@@ -25,6 +25,9 @@ export interface AuditActor {
   client?: ClientInfo;
 }
 
+/** The columns of one auth_events row (id and created_at are the database's). */
+export type AuditRow = Pick<AuthEvent, 'type' | 'userId' | 'sessionId' | 'ip' | 'userAgent' | 'details'>;
+
 export interface EventPage {
   items: AuthEvent[];
   total: number;
@@ -104,7 +107,8 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private row(event: AuditRecord): Partial<AuthEvent> {
+  /** An event as the row it is written as; for statements that write it themselves (a login's). */
+  row(event: AuditRecord): AuditRow {
     return {
       type: event.type,
       userId: event.userId ?? null,

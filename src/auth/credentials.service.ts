@@ -97,7 +97,9 @@ export class CredentialsService {
     }
     const user = await this.users.findByLogin(login);
     // One counter per account whichever identifier (email or username) names it.
-    const counters = this.throttle.countersFor(user ? `user:${user.id}` : `login:${normalizeLogin(login)}`, client.ip);
+    const counters = user
+      ? this.throttle.countersForUser(user.id, client.ip)
+      : this.throttle.countersFor(`login:${normalizeLogin(login)}`, client.ip);
     const attempt = await this.throttle.reserve(counters).catch((err: unknown) => {
       this.logger.error({ err }, 'Login counters unavailable; sign-in refused');
       throw new LoginUnavailableError();
@@ -119,14 +121,11 @@ export class CredentialsService {
       }
     }
     if (refusal) {
-      // The attempt stays counted; only a successful login clears the counters.
       this.recordRefusal(user, refusal.reason, attempt.lockedNow, client);
       throw refusal;
     }
-    // The password is proven: a counter that cannot be cleared now is cleared by the next success.
-    await this.throttle
-      .clear(counters)
-      .catch((err: unknown) => this.logger.warn({ err }, 'Could not reset the login counters'));
+    // The attempt stays counted until the login succeeds: TokenIssuerService.login resets the
+    // counters with the session it creates (in the same statement when they are in the database).
     if (needsRehash) await this.upgradeHash(user!, password);
     return user!;
   }

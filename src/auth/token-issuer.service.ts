@@ -1,11 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { ClientInfo } from '../common/client-info.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { LoginThrottleService } from '../limits/login-throttle.service.js';
+import type { ThrottleCounter } from '../limits/login-throttle.store.js';
 import { RefreshRotationService, type RotationRefusal } from '../sessions/refresh-rotation.service.js';
 import type { Session } from '../sessions/session.entity.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -37,40 +37,46 @@ const INVALID_SCOPE = 'The requested scope is unknown or not allowed for this ac
 /** Turns an authenticated user or a refresh token into a session's new token pair. */
 @Injectable()
 export class TokenIssuerService {
+  private readonly logger = new Logger(TokenIssuerService.name);
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly sessions: SessionsService,
     private readonly rotation: RefreshRotationService,
     private readonly accessTokens: AccessTokenService,
     private readonly audit: AuditService,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly throttle: LoginThrottleService,
   ) {}
 
   async issueForLogin(user: User, client: ClientInfo, requestedScope?: string): Promise<TokenResponseDto> {
     return this.toResponse(await this.login(user, client, requestedScope, 'token'));
   }
 
-  /** A new session (and its `login_success` audit event) for an authenticated user. */
+  /**
+   * A new session for a user whose password was just proven (CredentialsService), with its
+   * `login_success` audit event; and the success resets the account's back-off counters of this
+   * IP (contract §6), in the same statement when they live in the database.
+   */
   async login(
     user: User,
     client: ClientInfo,
     requestedScope: string | undefined,
     via: 'token' | 'cookie',
   ): Promise<IssuedTokens> {
+    const counters = this.throttle.countersForUser(user.id, client.ip);
     const scopes = grantScopes(requestedScope, user.roles);
-    if (!scopes) throw new OAuthError('invalid_scope', INVALID_SCOPE);
+    if (!scopes) {
+      await this.resetCounters(counters);
+      throw new OAuthError('invalid_scope', INVALID_SCOPE);
+    }
     const scope = scopes.join(' ');
-    const { session, refreshToken } = await this.dataSource.transaction(async (em) => {
-      const created = await this.sessions.create(user.id, client, this.config.refreshTokenTtl, em, scope);
-      await this.audit.recordIn(em, {
-        type: 'login_success',
-        userId: user.id,
-        sessionId: created.session.id,
-        client,
-        details: { via, scope },
-      });
-      return created;
+    const inStatement = this.throttle.countersInDatabase;
+    const { session, refreshToken } = await this.sessions.create(user.id, client, this.config.refreshTokenTtl, {
+      scope,
+      event: this.audit.row({ type: 'login_success', userId: user.id, client, details: { via, scope } }),
+      loginThrottleKeys: inStatement ? counters.map((c) => c.id) : [],
     });
+    if (!inStatement) await this.resetCounters(counters);
     return this.withAccessToken(user, session, refreshToken, scopes);
   }
 
@@ -94,6 +100,13 @@ export class TokenIssuerService {
       refresh_token: issued.refreshToken,
       scope: issued.scopes.join(' '),
     };
+  }
+
+  // The password is proven: counters that cannot be reset now are reset by the next success.
+  private async resetCounters(counters: ThrottleCounter[]): Promise<void> {
+    await this.throttle
+      .clear(counters)
+      .catch((err: unknown) => this.logger.warn({ err }, 'Could not reset the login counters'));
   }
 
   private async withAccessToken(

@@ -59,12 +59,25 @@ export class LoginThrottleService implements OnModuleInit, OnModuleDestroy {
     ];
   }
 
+  /** The counters of an existing account: its email and its username share them. */
+  countersForUser(userId: string, ip: string | null | undefined): ThrottleCounter[] {
+    return this.countersFor(`user:${userId}`, ip);
+  }
+
+  /**
+   * True when the counters are `login_throttle` rows (no Redis): a successful login deletes them
+   * in the statement that creates its session, with no round trip and no commit of their own.
+   */
+  get countersInDatabase(): boolean {
+    return this.store.inDatabase;
+  }
+
   /** Refused while a wait runs; otherwise the attempt is counted as a failure until clear(). */
   reserve(counters: ThrottleCounter[]): Promise<Reservation> {
     return this.store.reserve(counters);
   }
 
-  /** A successful login resets the account's counter and the one of this IP. */
+  /** A successful login resets the account's counter and the one of this IP (see countersInDatabase). */
   clear(counters: ThrottleCounter[]): Promise<void> {
     return this.store.clear(counters);
   }

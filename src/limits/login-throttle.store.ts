@@ -19,6 +19,11 @@ export type Reservation =
  * "check" and "count". A success then clears the counters.
  */
 export interface LoginThrottleStore {
+  /**
+   * True when the counters are rows of `login_throttle` in the app's database (the Postgres
+   * store): a successful login then deletes them in its own statement instead of calling clear().
+   */
+  readonly inDatabase: boolean;
   reserve(counters: ThrottleCounter[]): Promise<Reservation>;
   clear(counters: ThrottleCounter[]): Promise<void>;
   /** Drops counters nobody needs any more (no wait running, no failure for a day). */

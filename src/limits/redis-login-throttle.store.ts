@@ -38,6 +38,8 @@ return {1, locked}
 `;
 
 export class RedisLoginThrottleStore implements LoginThrottleStore {
+  readonly inDatabase = false;
+
   constructor(
     private readonly redis: Redis,
     private readonly policy: BackoffPolicy,
