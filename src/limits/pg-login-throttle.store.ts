@@ -1,6 +1,11 @@
 import type { DataSource } from 'typeorm';
+import { prepared } from '../config/prepared-statements.js';
 import { type BackoffPolicy, FAILURE_MEMORY_SECONDS } from './backoff.js';
 import type { LoginThrottleStore, Reservation, ThrottleCounter } from './login-throttle.store.js';
+
+const RESERVE_SQL = prepared(
+  'SELECT retry_after, locked FROM login_throttle_reserve($1::varchar[], $2::int[], $3, $4, $5)',
+);
 
 /**
  * Counters in the `login_throttle` table. The check-and-count is one call of the
@@ -18,16 +23,13 @@ export class PgLoginThrottleStore implements LoginThrottleStore {
   ) {}
 
   async reserve(counters: ThrottleCounter[]): Promise<Reservation> {
-    const rows = await this.dataSource.query<Array<{ retry_after: string; locked: boolean }>>(
-      'SELECT retry_after, locked FROM login_throttle_reserve($1::varchar[], $2::int[], $3, $4, $5)',
-      [
-        counters.map((c) => c.id),
-        counters.map((c) => c.threshold),
-        this.policy.base,
-        this.policy.cap,
-        FAILURE_MEMORY_SECONDS,
-      ],
-    );
+    const rows = await this.dataSource.query<Array<{ retry_after: string; locked: boolean }>>(RESERVE_SQL, [
+      counters.map((c) => c.id),
+      counters.map((c) => c.threshold),
+      this.policy.base,
+      this.policy.cap,
+      FAILURE_MEMORY_SECONDS,
+    ]);
     const retryAfter = Number(rows[0].retry_after);
     if (retryAfter > 0) return { allowed: false, retryAfter };
     return { allowed: true, lockedNow: rows[0].locked };

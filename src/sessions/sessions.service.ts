@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
 import { type EntityManager, Repository } from 'typeorm';
 import type { AuditRow } from '../audit/audit.service.js';
+import { prepared } from '../config/prepared-statements.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { ClientInfo } from '../common/client-info.js';
 import { RefreshToken } from './refresh-token.entity.js';
@@ -27,6 +28,11 @@ export interface LoginWrites {
   /** `login_throttle` keys to delete: a success resets the back-off counters (LoginThrottleService). */
   loginThrottleKeys: string[];
 }
+
+const CREATE_SQL = prepared(
+  `SELECT id, created_at, last_used_at
+     FROM login_session_create($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::varchar[])`,
+);
 
 export function hashRefreshToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -76,24 +82,20 @@ export class SessionsService {
     // Deleting the counters adds no way for the login to fail beyond those of the INSERTs next
     // to it (the database itself failing): they are locked in key order, as
     // login_throttle_reserve() locks them, so a concurrent attempt cannot deadlock the login.
-    const rows: Array<{ id: string; created_at: Date; last_used_at: Date }> = await this.sessions.query(
-      `SELECT id, created_at, last_used_at
-         FROM login_session_create($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::varchar[])`,
-      [
-        userId,
-        session.expiresAt,
-        session.userAgent,
-        session.ip,
-        session.scope,
-        hashRefreshToken(refreshToken),
-        event.type,
-        event.userId,
-        event.ip,
-        event.userAgent,
-        JSON.stringify(event.details),
-        login.loginThrottleKeys,
-      ],
-    );
+    const rows: Array<{ id: string; created_at: Date; last_used_at: Date }> = await this.sessions.query(CREATE_SQL, [
+      userId,
+      session.expiresAt,
+      session.userAgent,
+      session.ip,
+      session.scope,
+      hashRefreshToken(refreshToken),
+      event.type,
+      event.userId,
+      event.ip,
+      event.userAgent,
+      JSON.stringify(event.details),
+      login.loginThrottleKeys,
+    ]);
     Object.assign(session, { id: rows[0].id, createdAt: rows[0].created_at, lastUsedAt: rows[0].last_used_at });
     return { session, refreshToken };
   }

@@ -2,6 +2,8 @@ import { ConflictException, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, Repository } from 'typeorm';
 import { isUniqueViolation } from '../common/db-errors.js';
+import { RawEntity } from '../common/raw-entity.js';
+import { prepared } from '../config/prepared-statements.js';
 import { normalizeEmail } from './email.js';
 import { PasswordHasherService } from './password-hasher.service.js';
 import { PasswordPolicyService } from './password-policy.service.js';
@@ -16,44 +18,22 @@ export interface NewUser {
   verified?: boolean;
 }
 
-const USER_COLUMNS =
-  'id, email, username, display_name, password_hash, email_verified_at, roles, disabled_at, created_at, updated_at';
-
-interface UserRow {
-  id: string;
-  email: string;
-  username: string | null;
-  display_name: string | null;
-  password_hash: string;
-  email_verified_at: Date | null;
-  roles: Role[];
-  disabled_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
-function userFromRow(row: UserRow): User {
-  return Object.assign(new User(), {
-    id: row.id,
-    email: row.email,
-    username: row.username,
-    displayName: row.display_name,
-    passwordHash: row.password_hash,
-    emailVerifiedAt: row.email_verified_at,
-    roles: row.roles,
-    disabledAt: row.disabled_at,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  });
-}
-
 @Injectable()
 export class UsersService {
+  private readonly columns: RawEntity<User>;
+  private readonly byEmailSql: string;
+  private readonly byUsernameSql: string;
+
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly hasher: PasswordHasherService,
     private readonly policy: PasswordPolicyService,
-  ) {}
+  ) {
+    this.columns = new RawEntity(users.manager.connection, User);
+    const select = `SELECT ${this.columns.select('u', '')} FROM users u WHERE`;
+    this.byEmailSql = prepared(`${select} u.email = $1`);
+    this.byUsernameSql = prepared(`${select} u.username = $1`);
+  }
 
   /** Creates a user; 400 for a refused password, 409 when the email or username is taken. */
   async create(input: NewUser, manager?: EntityManager): Promise<User> {
@@ -103,11 +83,11 @@ export class UsersService {
   async findByLogin(login: string): Promise<User | null> {
     const value = login.trim();
     const byEmail = value.includes('@');
-    const rows: UserRow[] = await this.users.query(
-      `SELECT ${USER_COLUMNS} FROM users WHERE ${byEmail ? 'email' : 'username'} = $1`,
+    const rows = await this.users.query<Array<Record<string, unknown>>>(
+      byEmail ? this.byEmailSql : this.byUsernameSql,
       [byEmail ? normalizeEmail(value) : value.toLowerCase()],
     );
-    return rows.length > 0 ? userFromRow(rows[0]) : null;
+    return rows.length > 0 ? this.columns.from(rows[0], '') : null;
   }
 
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
