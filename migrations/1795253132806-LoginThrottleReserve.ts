@@ -20,8 +20,11 @@ export class LoginThrottleReserve1795253132806 implements MigrationInterface {
   memory_seconds double precision, OUT retry_after bigint, OUT locked boolean
 ) LANGUAGE plpgsql
 -- Plans made once per connection: re-planning these statements on every call (custom plans
--- for the array arguments) cost more CPU than running them.
+-- for the array arguments) cost more CPU than running them. Every row is found by primary key,
+-- so the index is always the right path; without enable_seqscan = off a plan made while the
+-- table is small (a sequential scan) would be kept as the table grows.
 SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
 AS $$
 BEGIN
   -- The commit need not wait for its WAL flush (one fsync less per attempt, also per guess of

@@ -6,8 +6,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * the deletion of the back-off counters, atomic as one statement — whose plan each connection
  * makes once. Sent as a plain statement, the CTE was parsed and planned on every login, which
  * cost Postgres about as much CPU as running it (~0.9 ms against ~0.55 ms per login, measured
- * on the bench machine). The counters are locked in key order, as login_throttle_reserve()
- * locks them, so that a login and a concurrent attempt on the same account cannot deadlock.
+ * on the bench machine). The counters it deletes are found by primary key: as in
+ * login_throttle_reserve(), the kept plan must not be a sequential scan made while the table was
+ * small. They are locked in key order, as login_throttle_reserve() locks them, so that a login
+ * and a concurrent attempt on the same account cannot deadlock.
  * Written by hand: TypeORM does not model functions. A change to these tables' columns must
  * replace this function in the same migration.
  */
@@ -22,6 +24,7 @@ export class LoginSessionCreate1795256506591 implements MigrationInterface {
   p_throttle_keys varchar[]
 ) RETURNS TABLE ("id" uuid, "created_at" timestamptz, "last_used_at" timestamptz) LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
 AS $$
 BEGIN
   RETURN QUERY
