@@ -15,6 +15,7 @@ import { dataSourceOptions } from './config/database.js';
 import { HealthModule } from './health/health.module.js';
 import { LimitsModule } from './limits/limits.module.js';
 import { RateLimitGuard } from './limits/rate-limit.guard.js';
+import { RetentionModule } from './retention/retention.module.js';
 import { MailModule } from './mail/mail.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
@@ -50,6 +51,7 @@ export class AppModule {
         HealthModule,
         AuditModule,
         LimitsModule,
+        RetentionModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

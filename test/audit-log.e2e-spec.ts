@@ -1,5 +1,6 @@
 import { decodeJwt } from 'jose';
 import { AuditService } from '../src/audit/audit.service.js';
+import { RetentionService } from '../src/retention/retention.service.js';
 import { AUTH_EVENT_TYPES } from '../src/audit/auth-event.entity.js';
 import { login, PASSWORD, registerAdmin, type TokenSet } from './support/accounts.js';
 import { resetDatabase, startApp, type TestApp } from './support/app.js';
@@ -291,7 +292,7 @@ describe('audit log (auth_events)', () => {
       [adminId],
     );
     const before: Array<{ n: number }> = await t.dataSource.query('SELECT count(*)::int AS n FROM auth_events');
-    expect(await audit.prune()).toBe(1);
+    expect((await t.app.get(RetentionService).purge()).deleted.auth_events).toBe(1);
     const after: Array<{ n: number }> = await t.dataSource.query('SELECT count(*)::int AS n FROM auth_events');
     expect(after[0].n).toBe(before[0].n - 1);
     const old = await t.dataSource.query(`SELECT 1 FROM auth_events WHERE created_at < now() - interval '90 days'`);

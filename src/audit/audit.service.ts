@@ -1,14 +1,8 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, Repository } from 'typeorm';
 import type { ClientInfo } from '../common/client-info.js';
-import { type AppConfig } from '../config/app-config.js';
-import { APP_CONFIG } from '../config/config.module.js';
 import { AuthEvent, type AuthEventDetails, type AuthEventType } from './auth-event.entity.js';
-
-const PRUNE_INTERVAL_MS = 3600_000;
-/** Each prune deletes at most this many rows, so it never holds long locks. */
-const PRUNE_BATCH = 10_000;
 
 export interface AuditRecord {
   type: AuthEventType;
@@ -35,23 +29,14 @@ export interface EventPage {
 
 /** The security audit log (auth_events): written at each security event, read by its owner and admins. */
 @Injectable()
-export class AuditService implements OnModuleInit, OnModuleDestroy {
+export class AuditService implements OnModuleDestroy {
   private readonly logger = new Logger('Audit');
   private readonly pending = new Set<Promise<void>>();
-  private timer?: NodeJS.Timeout;
 
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @InjectRepository(AuthEvent) private readonly events: Repository<AuthEvent>,
-  ) {}
-
-  onModuleInit(): void {
-    this.timer = setInterval(() => void this.prune().catch(() => undefined), PRUNE_INTERVAL_MS).unref();
-  }
+  constructor(@InjectRepository(AuthEvent) private readonly events: Repository<AuthEvent>) {}
 
   /** Before the DataSource closes: let the events still being written land. */
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
     await this.flush();
   }
 
@@ -87,24 +72,6 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
       take: limit,
     });
     return { items, total };
-  }
-
-  /** Deletes events older than AUDIT_RETENTION; returns how many went. */
-  async prune(): Promise<number> {
-    try {
-      const result = await this.events
-        .createQueryBuilder()
-        .delete()
-        .where(
-          `id IN (SELECT id FROM auth_events WHERE created_at < now() - make_interval(secs => :age) LIMIT :batch)`,
-          { age: this.config.auditRetention, batch: PRUNE_BATCH },
-        )
-        .execute();
-      return result.affected ?? 0;
-    } catch (err) {
-      this.logger.warn({ err }, 'Pruning audit events failed');
-      return 0;
-    }
   }
 
   /** An event as the row it is written as; for statements that write it themselves (a login's). */

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module.js';
 import { LimitsModule } from '../limits/limits.module.js';
 import { MailModule } from '../mail/mail.module.js';
@@ -15,7 +14,6 @@ import { EmailVerificationService } from './email-verification.service.js';
 import { JwtKeysService } from './jwt-keys.service.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LocalStrategy } from './local.strategy.js';
-import { PasswordResetToken } from './password-reset-token.entity.js';
 import { PasswordResetController } from './password-reset.controller.js';
 import { PasswordResetService } from './password-reset.service.js';
 import { OAuthController } from './oauth.controller.js';
@@ -25,15 +23,7 @@ import { TokenIssuerService } from './token-issuer.service.js';
 import { WellKnownController } from './well-known.controller.js';
 
 @Module({
-  imports: [
-    PassportModule,
-    TypeOrmModule.forFeature([PasswordResetToken]),
-    UsersModule,
-    SessionsModule,
-    MailModule,
-    AuditModule,
-    LimitsModule,
-  ],
+  imports: [PassportModule, UsersModule, SessionsModule, MailModule, AuditModule, LimitsModule],
   controllers: [
     AuthController,
     BrowserAuthController,

@@ -1,7 +1,7 @@
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { ClientInfo } from '../common/client-info.js';
 import { lockMailAddress } from '../common/db-locks.js';
@@ -13,9 +13,9 @@ import { newOpaqueToken, SessionsService } from '../sessions/sessions.service.js
 import { normalizeEmail } from '../users/email.js';
 import { PasswordHasherService } from '../users/password-hasher.service.js';
 import { PasswordPolicyService } from '../users/password-policy.service.js';
+import { ResetTokensService } from '../users/reset-tokens.service.js';
 import { User } from '../users/user.entity.js';
 import { NO_ENUMERATION_FLOOR_MS, withMinDuration } from './min-duration.js';
-import { PasswordResetToken } from './password-reset-token.entity.js';
 
 export const RESET_MAIL_COOLDOWN_SECONDS = 60;
 const INVALID_TOKEN = 'Invalid or expired reset token';
@@ -37,6 +37,7 @@ export class PasswordResetService {
     private readonly sessions: SessionsService,
     private readonly mail: MailService,
     private readonly audit: AuditService,
+    private readonly tokens: ResetTokensService,
   ) {}
 
   /**
@@ -55,19 +56,10 @@ export class PasswordResetService {
     await this.dataSource.transaction(async (manager) => {
       await lockMailAddress(manager, address);
       const user = await manager.getRepository(User).findOneBy({ email: address });
-      const recent = await manager
-        .getRepository(PasswordResetToken)
-        .createQueryBuilder('t')
-        .where('t.user_id = :userId', { userId: user?.id ?? NOBODY })
-        .andWhere("t.created_at > now() - :cooldown * interval '1 second'", { cooldown: RESET_MAIL_COOLDOWN_SECONDS })
-        .getCount();
+      const recent = await this.tokens.countIssuedSince(manager, user?.id ?? NOBODY, RESET_MAIL_COOLDOWN_SECONDS);
       if (!user || user.disabledAt || recent > 0) return;
       const ttl = Math.floor(this.config.resetTokenTtl);
-      await manager.getRepository(PasswordResetToken).insert({
-        userId: user.id,
-        tokenHash,
-        expiresAt: () => `now() + interval '${ttl} seconds'`,
-      });
+      await this.tokens.issue(manager, user.id, tokenHash, ttl);
       const link = `${this.config.appUrl}/reset-password?token=${token}`;
       await this.mail.enqueue(passwordResetMail(user.email, { link, token, ttlSeconds: ttl }), manager);
       await this.audit.recordIn(manager, { type: 'password_reset_requested', userId: user.id, client });
@@ -76,25 +68,28 @@ export class PasswordResetService {
 
   /**
    * Sets the new password from a valid token, in one transaction: the token and every other
-   * outstanding one die, every session is revoked, and the owner is told by mail.
+   * outstanding one die, every session is revoked, and the owner is told by mail. A disabled
+   * account's token is refused like an invalid one (disabling ends them; this covers a race).
    */
   async reset(token: string, newPassword: string, client: ClientInfo): Promise<void> {
     this.policy.assertAcceptable(newPassword, 'new_password');
     const tokenHash = hashResetToken(token);
     // Checked before the (deliberately slow) hash, so junk tokens cost no argon2 time.
-    if (!(await this.findLive(this.dataSource.manager, tokenHash, false))) throw new BadRequestException(INVALID_TOKEN);
+    const found = await this.tokens.findLive(this.dataSource.manager, tokenHash, false);
+    if (!found) throw new BadRequestException(INVALID_TOKEN);
     const passwordHash = await this.hasher.hash(newPassword);
     const done = await this.dataSource.transaction(async (manager) => {
-      const row = await this.findLive(manager, tokenHash, true);
-      const user = row && (await manager.getRepository(User).findOneBy({ id: row.userId }));
-      if (!user) return false;
-      await manager
-        .getRepository(PasswordResetToken)
-        .createQueryBuilder()
-        .update()
-        .set({ usedAt: () => 'now()' })
-        .where('user_id = :userId AND used_at IS NULL', { userId: user.id })
-        .execute();
+      // The user row first, then the token: the order of every other change that ends tokens
+      // (an admin disabling the account), so the two never deadlock.
+      const user = await manager
+        .getRepository(User)
+        .createQueryBuilder('u')
+        .where('u.id = :id', { id: found.userId })
+        .setLock('pessimistic_write')
+        .getOne();
+      const row = await this.tokens.findLive(manager, tokenHash, true);
+      if (!user || !row || user.disabledAt) return false;
+      await this.tokens.endOutstanding(manager, user.id);
       user.passwordHash = passwordHash;
       // Following the mailed link proves the mailbox.
       user.emailVerifiedAt ??= new Date();
@@ -110,14 +105,5 @@ export class PasswordResetService {
       return true;
     });
     if (!done) throw new BadRequestException(INVALID_TOKEN);
-  }
-
-  private findLive(manager: EntityManager, tokenHash: string, lock: boolean): Promise<PasswordResetToken | null> {
-    const query = manager
-      .getRepository(PasswordResetToken)
-      .createQueryBuilder('t')
-      .where('t.token_hash = :tokenHash AND t.used_at IS NULL AND t.expires_at > now()', { tokenHash });
-    if (lock) query.setLock('pessimistic_write');
-    return query.getOne();
   }
 }

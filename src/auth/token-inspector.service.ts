@@ -4,6 +4,8 @@ import type { ClientInfo } from '../common/client-info.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { UserCacheService } from '../users/user-cache.service.js';
+import { UsersService } from '../users/users.service.js';
 import { type AccessTokenClaims, AccessTokenService, InvalidAccessTokenError } from './access-token.service.js';
 
 /** RFC 7662 §2.2 answer; `{active: false}` says nothing more, whatever the reason. */
@@ -36,6 +38,8 @@ export class TokenInspectorService {
     private readonly accessTokens: AccessTokenService,
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
+    private readonly users: UsersService,
+    private readonly userCache: UserCacheService,
   ) {}
 
   /** Revokes the session the token belongs to; silently nothing for anything else. */
@@ -63,6 +67,10 @@ export class TokenInspectorService {
     if (looksLikeJwt(token)) {
       const claims = await this.verifiedClaims(token);
       if (!claims || !(await this.sessions.isActive(claims.sid, claims.sub))) return INACTIVE;
+      // The token's email and roles are what they were at login; a resource server asking us
+      // wants what they are now.
+      const user = await this.userCache.get(claims.sub, () => this.users.findById(claims.sub));
+      if (!user) return INACTIVE;
       return {
         active: true,
         sub: claims.sub,
@@ -74,8 +82,8 @@ export class TokenInspectorService {
         aud: claims.aud,
         jti: claims.jti,
         token_type: 'bearer',
-        email: claims.email,
-        roles: claims.roles,
+        email: user.email,
+        roles: user.roles,
       };
     }
     // A refresh token is active while it is the unused end of its family and its session lives.

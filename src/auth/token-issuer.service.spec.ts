@@ -39,7 +39,7 @@ function issuer(countersInDatabase: boolean, clear: () => Promise<void> = () => 
     sessions as unknown as SessionsService,
     {} as RefreshRotationService,
     { sign: () => Promise.resolve('jwt'), ttlSeconds: 900 } as unknown as AccessTokenService,
-    new AuditService(config, undefined as never),
+    new AuditService(undefined as never),
     throttle as unknown as LoginThrottleService,
   );
   return { service, written, cleared };

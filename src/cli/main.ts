@@ -4,16 +4,19 @@ import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig } from '../config/app-config.js';
 import { parseArgs, type ParsedArgs } from './args.js';
 import { CliModule } from './cli.module.js';
+import { formatPurgeReport } from './purge-report.js';
 import { ImportFileError } from './import-rows.js';
 import { createInput, emailInput, roleInput, UsageError, UserCommands } from './user.commands.js';
 import { formatSummary, UsersImporter } from './users-import.js';
+import { RetentionService } from '../retention/retention.service.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
   user:create --email E --password P [--admin] [--verified] [--username U] [--display-name N]
   user:role --email E --add admin | --remove admin
   user:disable --email E          (revokes every session of the user)
   user:enable --email E
-  users:import FILE               (CSV with header email,password_hash[,email_verified][,username], or JSON lines)`;
+  users:import FILE               (CSV with header email,password_hash[,email_verified][,username], or JSON lines)
+  db:purge                        (deletes what is past its retention now; prints the rows deleted per table)`;
 
 type Context = Awaited<ReturnType<typeof NestFactory.createApplicationContext>>;
 type Step = (context: Context) => Promise<string>;
@@ -42,6 +45,8 @@ function plan(args: ParsedArgs): Step | undefined {
         return formatSummary(await context.get(UsersImporter).run(file, report));
       };
     }
+    case 'db:purge':
+      return async (context) => formatPurgeReport(await context.get(RetentionService).purge());
     default:
       return undefined;
   }

@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       loginBackoffBase: 60,
       loginBackoffMax: 900,
       auditRetention: 90 * 86400,
+      sessionRetention: 7 * 86400,
       passwordMinLength: 8,
       argon2: { memoryKib: 19456, timeCost: 2, parallelism: 1 },
       jwt: { algorithm: 'HS256', issuer: 'http://localhost:3000', audience: 'warden' },
@@ -72,6 +73,7 @@ describe('loadConfig', () => {
     [{ LOGIN_BACKOFF_BASE: 'soon' }, /^LOGIN_BACKOFF_BASE must be a duration/],
     [{ LOGIN_BACKOFF_BASE: '10m', LOGIN_BACKOFF_MAX: '1m' }, /^LOGIN_BACKOFF_MAX must not be shorter/],
     [{ AUDIT_RETENTION: '0d' }, /^AUDIT_RETENTION must be a duration/],
+    [{ SESSION_RETENTION: 'soon' }, /^SESSION_RETENTION must be a duration/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig({ DATA_DIR: dataDir, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: dataDir, ...env })).toThrow(message);

@@ -52,6 +52,8 @@ export interface AppConfig {
   loginBackoffMax: number;
   /** Audit events (auth_events) older than this many seconds are pruned. */
   auditRetention: number;
+  /** Ended sessions (revoked or expired) and their refresh tokens are deleted this many seconds after they ended. */
+  sessionRetention: number;
   argon2: { memoryKib: number; timeCost: number; parallelism: number };
   passwordMinLength: number;
   logLevel: string;
@@ -247,6 +249,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     loginBackoffBase: duration(env, 'LOGIN_BACKOFF_BASE', '1m'),
     loginBackoffMax: duration(env, 'LOGIN_BACKOFF_MAX', '15m'),
     auditRetention: duration(env, 'AUDIT_RETENTION', '90d'),
+    sessionRetention: duration(env, 'SESSION_RETENTION', '7d'),
     argon2: {
       memoryKib: int(env, 'ARGON2_MEMORY_KIB', 19456, 1024, 4194304),
       timeCost: int(env, 'ARGON2_TIME_COST', 2, 1, 100),

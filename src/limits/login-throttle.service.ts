@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
@@ -10,8 +10,6 @@ import { LimitsRedis } from './limits-redis.js';
 import type { LoginThrottleStore, Reservation, ThrottleCounter } from './login-throttle.store.js';
 import { PgLoginThrottleStore } from './pg-login-throttle.store.js';
 import { RedisLoginThrottleStore } from './redis-login-throttle.store.js';
-
-const PRUNE_INTERVAL_MS = 3600_000;
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -26,10 +24,8 @@ function sha256(text: string): string {
  * while a distributed attack still stalls.
  */
 @Injectable()
-export class LoginThrottleService implements OnModuleInit, OnModuleDestroy {
+export class LoginThrottleService {
   private readonly store: LoginThrottleStore;
-  private readonly logger = new Logger('LoginThrottle');
-  private timer?: NodeJS.Timeout;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -40,14 +36,6 @@ export class LoginThrottleService implements OnModuleInit, OnModuleDestroy {
     this.store = redis.client
       ? new RedisLoginThrottleStore(redis.client, policy)
       : new PgLoginThrottleStore(dataSource, policy);
-  }
-
-  onModuleInit(): void {
-    this.timer = setInterval(() => void this.prune(), PRUNE_INTERVAL_MS).unref();
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
   }
 
   countersFor(subject: string, ip: string | null | undefined): ThrottleCounter[] {
@@ -80,13 +68,5 @@ export class LoginThrottleService implements OnModuleInit, OnModuleDestroy {
   /** A successful login resets the account's counter and the one of this IP (see countersInDatabase). */
   clear(counters: ThrottleCounter[]): Promise<void> {
     return this.store.clear(counters);
-  }
-
-  async prune(): Promise<void> {
-    try {
-      await this.store.prune();
-    } catch (err) {
-      this.logger.warn({ err }, 'Pruning login counters failed');
-    }
   }
 }

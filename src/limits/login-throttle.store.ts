@@ -26,6 +26,4 @@ export interface LoginThrottleStore {
   readonly inDatabase: boolean;
   reserve(counters: ThrottleCounter[]): Promise<Reservation>;
   clear(counters: ThrottleCounter[]): Promise<void>;
-  /** Drops counters nobody needs any more (no wait running, no failure for a day). */
-  prune(): Promise<void>;
 }

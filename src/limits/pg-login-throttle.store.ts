@@ -41,13 +41,4 @@ export class PgLoginThrottleStore implements LoginThrottleStore {
       counters.map((c) => c.id),
     ]);
   }
-
-  async prune(): Promise<void> {
-    await this.dataSource.query(
-      `DELETE FROM login_throttle
-        WHERE last_failure_at < now() - make_interval(secs => $1)
-          AND (blocked_until IS NULL OR blocked_until < now())`,
-      [FAILURE_MEMORY_SECONDS],
-    );
-  }
 }

@@ -66,9 +66,4 @@ export class RedisLoginThrottleStore implements LoginThrottleStore {
   async clear(counters: ThrottleCounter[]): Promise<void> {
     await this.redis.del(...counters.map((c) => this.keyOf(c)));
   }
-
-  /** Redis expires the keys itself. */
-  prune(): Promise<void> {
-    return Promise.resolve();
-  }
 }

@@ -20,8 +20,6 @@ import { OutboxSignal } from './outbox-signal.js';
 /** A claimed mail belongs to its sender this long; after it a crashed sender's mail is tried again. */
 const CLAIM_LEASE_MS = 120_000;
 const MAX_RETRY_DELAY_MS = 15 * 60_000;
-const PURGE_EVERY_MS = 3_600_000;
-const KEEP_DAYS = 30;
 
 interface ClaimedMail {
   id: string;
@@ -49,7 +47,6 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   private stopping = false;
   private running?: Promise<void>;
   private listener?: OutboxListener;
-  private lastPurge = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -91,7 +88,6 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
         while (!this.stopping && (await this.sendNext())) {
           /* drain every due mail before sleeping */
         }
-        await this.purgeOld();
         await this.reportDepth();
       } catch (error) {
         this.logger.warn({ error: (error as Error).message }, 'Mail outbox pass failed; will retry');
@@ -178,15 +174,5 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
       `SELECT count(*)::int AS depth FROM mail_outbox WHERE status IN ('pending', 'sending')`,
     );
     this.metrics.setOutboxDepth(row?.depth ?? 0);
-  }
-
-  /** Settled rows (bodies already erased) are kept a while for inspection, then dropped. */
-  private async purgeOld(): Promise<void> {
-    if (Date.now() - this.lastPurge < PURGE_EVERY_MS) return;
-    this.lastPurge = Date.now();
-    await this.dataSource.query(
-      `DELETE FROM mail_outbox WHERE status IN ('sent', 'failed') AND created_at < now() - $1 * interval '1 day'`,
-      [KEEP_DAYS],
-    );
   }
 }

@@ -22,9 +22,12 @@ export class Session {
   lastUsedAt: Date;
 
   /** Absolute end of the session (REFRESH_TOKEN_TTL after login). */
+  @Index('IDX_sessions_expires_at')
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt: Date;
 
+  // The purge finds ended sessions by these two; live sessions stay out of this one.
+  @Index('IDX_sessions_revoked_at', { where: '"revoked_at" IS NOT NULL' })
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
 

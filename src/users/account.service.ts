@@ -10,6 +10,7 @@ import { passwordChangedMail } from '../mail/templates/account-mails.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { PasswordHasherService } from './password-hasher.service.js';
 import { PasswordPolicyService } from './password-policy.service.js';
+import { ResetTokensService } from './reset-tokens.service.js';
 import { UserAdminService } from './user-admin.service.js';
 import { User } from './user.entity.js';
 
@@ -29,6 +30,7 @@ export class AccountService {
     private readonly admin: UserAdminService,
     private readonly mail: MailService,
     private readonly audit: AuditService,
+    private readonly resetTokens: ResetTokensService,
   ) {}
 
   async updateProfile(userId: string, change: ProfileChange): Promise<User> {
@@ -45,7 +47,7 @@ export class AccountService {
 
   /**
    * Checks the current password (403), the new one (400), then swaps the hash, ends the other
-   * sessions and mails the "password changed" notice, in one transaction.
+   * sessions and any pending reset token, and mails the "password changed" notice, in one transaction.
    */
   async changePassword(
     principal: Principal,
@@ -64,6 +66,7 @@ export class AccountService {
         except: principal.sessionId,
         manager: em,
       });
+      await this.resetTokens.endOutstanding(em, user.id);
       await this.mail.enqueue(passwordChangedMail(user.email, { when: new Date() }), em);
       await this.audit.recordIn(em, {
         type: 'password_changed',

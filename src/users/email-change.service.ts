@@ -19,6 +19,7 @@ import type { EmailCode } from './email-code.entity.js';
 import { EmailCodesService } from './email-codes.service.js';
 import { normalizeEmail } from './email.js';
 import { PasswordHasherService } from './password-hasher.service.js';
+import { ResetTokensService } from './reset-tokens.service.js';
 import { User } from './user.entity.js';
 import { UsersService } from './users.service.js';
 
@@ -38,6 +39,7 @@ export class EmailChangeService {
     private readonly codes: EmailCodesService,
     private readonly mail: MailService,
     private readonly audit: AuditService,
+    private readonly resetTokens: ResetTokensService,
   ) {}
 
   /** 403 wrong password, 409 address taken; otherwise a code is mailed (unless the cooldown holds). */
@@ -79,6 +81,8 @@ export class EmailChangeService {
       throw error;
     }
     await this.codes.killAll(manager, user.id);
+    // A reset link mailed to the old address must not outlive the switch.
+    await this.resetTokens.endOutstanding(manager, user.id);
     await this.mail.enqueue(emailChangedMail(oldEmail, { newEmail: user.email }), manager);
     await this.audit.recordIn(manager, {
       type: 'email_changed',

@@ -33,6 +33,7 @@ export class EmailCode {
   @Column({ type: 'int', default: 0 })
   attempts: number;
 
+  @Index('IDX_email_codes_expires_at')
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt: Date;
 

@@ -4,6 +4,7 @@ import { type EntityManager, Repository } from 'typeorm';
 import { type AuditActor, type AuditRecord, AuditService } from '../audit/audit.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { normalizeEmail } from './email.js';
+import { ResetTokensService } from './reset-tokens.service.js';
 import { assertNotLastAdmin, lockEnabledAdmins, lockUser, normalizeRoles } from './last-admin.js';
 import { type Role, User } from './user.entity.js';
 
@@ -48,6 +49,7 @@ export class UserAdminService {
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
+    private readonly resetTokens: ResetTokensService,
   ) {}
 
   /** Newest first; id breaks ties so that pages never overlap (imports share created_at). */
@@ -71,7 +73,8 @@ export class UserAdminService {
   }
 
   /**
-   * Roles, disabled and email verification in one transaction; disabling revokes every session.
+   * Roles, disabled and email verification in one transaction; disabling revokes every session
+   * and ends the outstanding reset tokens, removing a role revokes every session.
    * Each effective change is an audit event on the user, naming the acting admin.
    */
   update(id: string, change: UserChange, actor: AuditActor = {}): Promise<User> {
@@ -93,7 +96,14 @@ export class UserAdminService {
         user.emailVerifiedAt = change.emailVerified ? (user.emailVerifiedAt ?? new Date()) : null;
       }
       const saved = await em.getRepository(User).save(user);
-      if (change.disabled === true) await this.sessions.revokeAllForUser(id, 'account_disabled', { manager: em });
+      // Access tokens carry the roles of their login: a removed role must not live on in them.
+      const roleRemoved = before.roles.some((role) => !saved.roles.includes(role));
+      if (change.disabled === true) {
+        await this.sessions.revokeAllForUser(id, 'account_disabled', { manager: em });
+        await this.resetTokens.endOutstanding(em, id);
+      } else if (roleRemoved) {
+        await this.sessions.revokeAllForUser(id, 'role_removed', { manager: em });
+      }
       for (const event of adminEvents(before, saved)) {
         await this.audit.recordIn(em, {
           ...event,

@@ -6,6 +6,8 @@ import { EmailChangeController } from './email-change.controller.js';
 import { EmailChangeService } from './email-change.service.js';
 import { EmailCode } from './email-code.entity.js';
 import { EmailCodesService } from './email-codes.service.js';
+import { PasswordResetToken } from './password-reset-token.entity.js';
+import { ResetTokensService } from './reset-tokens.service.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { AccountService } from './account.service.js';
 import { AdminUsersController } from './admin-users.controller.js';
@@ -18,7 +20,7 @@ import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User, EmailCode]), MailModule, SessionsModule, AuditModule],
+  imports: [TypeOrmModule.forFeature([User, EmailCode, PasswordResetToken]), MailModule, SessionsModule, AuditModule],
   controllers: [UsersController, EmailChangeController, AdminUsersController],
   providers: [
     UsersService,
@@ -29,6 +31,7 @@ import { UsersService } from './users.service.js';
     AccountService,
     UserAdminService,
     UserCacheService,
+    ResetTokensService,
   ],
   exports: [
     UsersService,
@@ -38,6 +41,7 @@ import { UsersService } from './users.service.js';
     EmailChangeService,
     UserAdminService,
     UserCacheService,
+    ResetTokensService,
   ],
 })
 export class UsersModule {}
