@@ -258,8 +258,9 @@ describe('audit log (auth_events)', () => {
     expect(ok.status).toBe(200);
     expect(ok.body.total).toBe(ok.body.items.length);
     expect(ok.body.items.map((e: { type: string }) => e.type)).toContain('email_verified');
-    const alice = keep(await login(http, 'alice@new.example.com', RESET_PASSWORD, 'profile'));
+    // Removing a role revokes the user's sessions, so alice logs in again as a plain user.
     await http.patch(`/users/${aliceId}`, { token: adminTokens.access_token, json: { roles: ['user'] } });
+    const alice = keep(await login(http, 'alice@new.example.com', RESET_PASSWORD, 'profile'));
     expect((await http.get(`/users/${adminId}/events`, { token: alice.access_token })).status).toBe(403);
     const profileOnly = keep(await login(http, 'root@example.com', PASSWORD, 'profile'));
     expect((await http.get(`/users/${aliceId}/events`, { token: profileOnly.access_token })).status).toBe(403);

@@ -87,7 +87,13 @@ export class RetentionService implements OnModuleInit, OnModuleDestroy {
       const [{ locked }] = await query(PURGE_LOCK_SQL);
       if (!locked) return { skipped: true, deleted: Object.fromEntries(this.tables().map((table) => [table, 0])) };
       try {
-        return { skipped: false, deleted: await this.runRules(query) };
+        const deleted = await this.runRules(query);
+        // PGlite has no autovacuum: without a VACUUM the space of the deleted rows is never
+        // reused and the embedded database only grows. (Postgres's autovacuum does this itself.)
+        if (embedded) {
+          for (const [table, rows] of Object.entries(deleted)) if (rows > 0) await query(`VACUUM ${table}`);
+        }
+        return { skipped: false, deleted };
       } finally {
         await query(PURGE_UNLOCK_SQL);
       }
