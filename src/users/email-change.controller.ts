@@ -9,6 +9,7 @@ import {
   ApiOperation,
   ApiTags,
   ApiUnauthorizedResponse,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
@@ -27,6 +28,12 @@ import { EmailChangeService } from './email-change.service.js';
 export class EmailChangeController {
   constructor(private readonly emailChange: EmailChangeService) {}
 
+  @ApiTooManyRequestsResponse({
+    description:
+      'Retry-After: the password re-check counts in the account\'s login back-off (per account and address); ' +
+      'after LOGIN_MAX_FAILURES wrong passwords even the right one is refused while the wait runs',
+    type: ErrorResponseDto,
+  })
   @Post('me/email')
   @HttpCode(202)
   @ApiOperation({
