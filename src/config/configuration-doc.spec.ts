@@ -12,14 +12,29 @@ const PRELOAD = join(ROOT, 'src', 'threadpool.cjs');
 const HELPERS = 'str|int|bool|duration|url|readFileVar';
 const NAME = '[A-Z][A-Z0-9_]*';
 
-function sources(): { file: string; text: string }[] {
-  const files = readdirSync(CONFIG_DIR)
-    .filter((f) => /\.ts$/.test(f) && !/\.spec\.ts$/.test(f))
-    .map((f) => join(CONFIG_DIR, f));
-  return [...files, PRELOAD].map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+const isSource = (f: string) => /\.(ts|cjs|mjs|js)$/.test(f) && !/\.spec\.ts$/.test(f);
+
+function read(files: string[]): { file: string; text: string }[] {
+  return files.map((file) => ({ file, text: readFileSync(file, 'utf8') }));
 }
 
-/** Names read through the config helpers (`int(env, 'PORT', …)`) or straight off an env object. */
+/** The config module and the preload: where the configuration is read. */
+function sources(): { file: string; text: string }[] {
+  const files = readdirSync(CONFIG_DIR)
+    .filter(isSource)
+    .map((f) => join(CONFIG_DIR, f));
+  return read([...files, PRELOAD]);
+}
+
+/** Every source file of the server, for reads of process.env that bypass the config module. */
+function allSources(): { file: string; text: string }[] {
+  const files = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' })
+    .filter(isSource)
+    .map((f) => join(ROOT, 'src', f));
+  return read(files);
+}
+
+/** Names read through the config helpers (`int(env, 'PORT', …)`), off an env object, or off process.env anywhere. */
 function namesInSource(): Set<string> {
   const names = new Set<string>();
   const patterns = [
@@ -29,6 +44,10 @@ function namesInSource(): Set<string> {
   ];
   for (const { text } of sources()) {
     for (const pattern of patterns) for (const m of text.matchAll(pattern)) names.add(m[1]);
+  }
+  const processEnv = new RegExp(`\\bprocess\\.env(?:\\.(${NAME})\\b|\\[\\s*['"](${NAME})['"]\\s*\\])`, 'g');
+  for (const { text } of allSources()) {
+    for (const m of text.matchAll(processEnv)) names.add(m[1] ?? m[2]);
   }
   return names;
 }
