@@ -79,13 +79,18 @@ function linksOf(lines) {
     const def = /^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+.*)?$/.exec(line);
     if (def) links.push({ line: i + 1, target: def[1] });
     for (const m of line.matchAll(/<a\s+[^>]*href="([^"]+)"/g)) links.push({ line: i + 1, target: m[1] });
+    // Autolinks, and bare URLs that GitHub turns into links, outside the targets found above.
+    const rest = line.replace(/\]\([^)]*\)/g, '](…)').replace(/^\s{0,3}\[[^\]]+\]:.*$/, '');
+    for (const m of rest.matchAll(/<([a-z][a-z0-9+.-]*:[^>\s]+)>|\b((?:https?|ftp):\/\/[^\s<>)]+|www\.[^\s<>)]+)/gi)) {
+      links.push({ line: i + 1, target: m[1] ?? m[2] });
+    }
   });
   return links;
 }
 
 function problemOf(file, target, cache) {
   if (target === '') return 'empty link';
-  if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('//')) return 'leaves the repository';
+  if (/^[a-z][a-z0-9+.-]*:/i.test(target) || /^(\/\/|www\.)/i.test(target)) return 'leaves the repository';
   if (target.startsWith('/')) return 'absolute path (use a relative link)';
   if (/shared\/spec/.test(target)) return 'points to the shared contract, outside the repository';
   const [pathPart, anchor] = target.split('#', 2);
