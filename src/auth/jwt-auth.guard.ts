@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IS_PUBLIC } from '../common/public.decorator.js';
 import { AppPassport } from './app-passport.js';
 import type { JwtFailure } from './jwt.strategy.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../common/principal.js';
 
 /** Global guard: every route needs a valid access token unless marked @Public(). */
 @Injectable()
