@@ -11,6 +11,7 @@ import { rejectUnstorableText } from './common/request-text.js';
 import { requestIdFor } from './common/request-id.js';
 import { installRequestHooks } from './common/request-hooks.js';
 import { type AppConfig } from './config/app-config.js';
+import { fastifyTrustProxy } from './config/trust-proxy.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { setupSwagger } from './swagger.js';
 
@@ -58,7 +59,7 @@ export async function createApp(
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestIdFor,
     requestIdHeader: false,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     // Draining is answered by our onRequest hook (request-hooks.ts), in the contract's error shape.
     return503OnClosing: false,
     ...SERVER_TIMEOUTS,
