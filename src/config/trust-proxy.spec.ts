@@ -27,8 +27,12 @@ describe('parseTrustProxy', () => {
   );
 
   it('stops loadConfig on a bad value', () => {
-    expect(() => loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'trust-proxy-secret-0123456789-abcdefghij', TRUST_PROXY: '10.0.0.0/99' })).toThrow(
-      /TRUST_PROXY must be true, false, a hop count/,
-    );
+    expect(() =>
+      loadConfig({
+        NODE_ENV: 'test',
+        JWT_SECRET: 'trust-proxy-secret-0123456789-abcdefghij',
+        TRUST_PROXY: '10.0.0.0/99',
+      }),
+    ).toThrow(/TRUST_PROXY must be true, false, a hop count/);
   });
 });

@@ -16,6 +16,7 @@ import type { Principal } from '../auth/principal.js';
 import { clientInfo } from '../common/client-info.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { MessageResponseDto } from '../common/message-response.dto.js';
+import { RateLimited } from '../limits/rate-limit.decorator.js';
 import { ChangeEmailDto } from './dto/change-email.dto.js';
 import { EmailChangeService } from './email-change.service.js';
 
@@ -27,6 +28,7 @@ import { EmailChangeService } from './email-change.service.js';
 export class EmailChangeController {
   constructor(private readonly emailChange: EmailChangeService) {}
 
+  @RateLimited()
   @Post('me/email')
   @HttpCode(202)
   @ApiOperation({

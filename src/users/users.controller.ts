@@ -17,6 +17,7 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { Scopes } from '../auth/scopes.decorator.js';
 import { clientInfo } from '../common/client-info.js';
+import { RateLimited } from '../limits/rate-limit.decorator.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { AccountService } from './account.service.js';
 import { ChangePasswordDto, DeleteAccountDto } from './dto/password.dto.js';
@@ -63,6 +64,7 @@ export class UsersController {
     return UserDto.from(user);
   }
 
+  @RateLimited()
   @Put('me/password')
   @HttpCode(204)
   @ApiOperation({ summary: 'Change my password; my other sessions are revoked, this one stays' })
@@ -76,6 +78,7 @@ export class UsersController {
     await this.account.changePassword(principal, dto.current_password, dto.new_password, clientInfo(request));
   }
 
+  @RateLimited()
   @Delete('me')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete my account, its sessions and tokens (hard delete; the email can register again)' })
