@@ -59,6 +59,8 @@ export interface AppConfig {
   argon2: { memoryKib: number; timeCost: number; parallelism: number };
   passwordMinLength: number;
   logLevel: string;
+  /** `pretty` (human-readable, the development default) or `json` (one object a line, everywhere else). */
+  logFormat: 'json' | 'pretty';
   /** Bearer token /metrics requires; unset: /metrics is open (keep it off the public network). */
   metricsToken?: string;
   /** Seconds SIGTERM waits for requests in flight before cutting connections. */
@@ -210,6 +212,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     );
   }
 
+  const logFormat = str(env, 'LOG_FORMAT')?.toLowerCase() ?? (nodeEnv === 'development' ? 'pretty' : 'json');
+  if (logFormat !== 'json' && logFormat !== 'pretty') {
+    throw new ConfigError(`LOG_FORMAT must be json or pretty (got "${logFormat}")`);
+  }
   const metricsToken = str(env, 'METRICS_TOKEN');
   if (metricsToken !== undefined && metricsToken.length < 16) {
     throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
@@ -270,6 +276,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     passwordMinLength: int(env, 'PASSWORD_MIN_LENGTH', 8, 8, 128),
     logLevel,
+    logFormat,
     metricsToken,
     shutdownTimeout: duration(env, 'SHUTDOWN_TIMEOUT', '10s'),
     database: { poolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000), queryTimeout },
