@@ -1,19 +1,20 @@
 import { Module } from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
 import { AuditModule } from '../audit/audit.module.js';
 import { LimitsModule } from '../limits/limits.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenService } from './access-token.service.js';
+import { AppPassport } from './app-passport.js';
 import { AuthController } from './auth.controller.js';
 import { BrowserAuthController } from './browser-auth.controller.js';
-import { CredentialsService } from './credentials.service.js';
 import { EmailVerificationController } from './email-verification.controller.js';
 import { EmailVerificationService } from './email-verification.service.js';
 import { JwtKeysService } from './jwt-keys.service.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LocalStrategy } from './local.strategy.js';
+import { LoginSessionWriter } from './login-session.writer.js';
+import { LoginService } from './login.service.js';
 import { PasswordResetController } from './password-reset.controller.js';
 import { PasswordResetService } from './password-reset.service.js';
 import { OAuthController } from './oauth.controller.js';
@@ -23,7 +24,7 @@ import { TokenIssuerService } from './token-issuer.service.js';
 import { WellKnownController } from './well-known.controller.js';
 
 @Module({
-  imports: [PassportModule, UsersModule, SessionsModule, MailModule, AuditModule, LimitsModule],
+  imports: [UsersModule, SessionsModule, MailModule, AuditModule, LimitsModule],
   controllers: [
     AuthController,
     BrowserAuthController,
@@ -35,7 +36,8 @@ import { WellKnownController } from './well-known.controller.js';
   providers: [
     JwtKeysService,
     AccessTokenService,
-    CredentialsService,
+    LoginService,
+    LoginSessionWriter,
     TokenIssuerService,
     TokenInspectorService,
     RegistrationService,
@@ -43,7 +45,8 @@ import { WellKnownController } from './well-known.controller.js';
     PasswordResetService,
     LocalStrategy,
     JwtStrategy,
+    AppPassport,
   ],
-  exports: [AccessTokenService, JwtKeysService, JwtStrategy],
+  exports: [AccessTokenService, JwtKeysService, AppPassport],
 })
 export class AuthModule {}

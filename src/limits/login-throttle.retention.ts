@@ -1,7 +1,8 @@
 import { batchedDelete, olderThanAge, type RetentionRule } from '../common/retention-rule.js';
 import { FAILURE_MEMORY_SECONDS } from './backoff.js';
+import { SLOT_LEASE_SECONDS } from './login-throttle.store.js';
 
-/** Back-off counters (no Redis) whose failures are forgotten and whose wait is over. */
+/** Back-off counters (no Redis) whose failures are forgotten, whose wait is over and with no attempt in flight. */
 export function loginThrottleRetentionRules(): RetentionRule[] {
   return [
     {
@@ -10,7 +11,8 @@ export function loginThrottleRetentionRules(): RetentionRule[] {
       sql: batchedDelete(
         'login_throttle',
         'key',
-        `${olderThanAge('last_failure_at')} AND (blocked_until IS NULL OR blocked_until < now())`,
+        `${olderThanAge('last_failure_at')} AND (blocked_until IS NULL OR blocked_until < now())
+           AND (in_flight = 0 OR in_flight_at < now() - interval '${SLOT_LEASE_SECONDS} seconds')`,
       ),
     },
   ];
