@@ -19,12 +19,20 @@ const base = {
   testEnvironment: 'node',
 };
 
-// `npm test` runs the unit and e2e projects; the browser test has its own command.
+// `npm test` runs the unit, e2e and packages (workspaces and examples) projects; the browser test
+// has its own command.
 export default {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
     { ...base, displayName: 'browser', testMatch: ['<rootDir>/test/**/*.browser-spec.ts'] },
+    {
+      ...base,
+      displayName: 'packages',
+      testMatch: ['<rootDir>/{packages,examples}/*/{src,test}/**/*.{spec,e2e-spec}.ts'],
+      // The examples import the package by name; the tests run its sources, not a build.
+      moduleNameMapper: { ...base.moduleNameMapper, '^@warden/nestjs$': '<rootDir>/packages/nestjs/src/index.ts' },
+    },
   ],
   testTimeout: 60000,
   // e2e files share one Postgres database when TEST_DATABASE_URL is set.
