@@ -43,6 +43,8 @@ export class JwtVerifier implements TokenVerifier {
   }
 }
 
+/** fetch() failures; by name, since they may come from another realm than this module's TypeError. */
 function isNetworkError(error: unknown): boolean {
-  return error instanceof TypeError || (error instanceof Error && error.name === 'AbortError');
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'TypeError' || name === 'AbortError' || name === 'TimeoutError';
 }

@@ -208,3 +208,24 @@ describe('WardenAuthGuard in jwt mode, on tokens Warden did not issue as such', 
     expect((await get(api, '/me', await signLikeWarden({}))).status).toBe(200);
   });
 });
+
+describe('WardenAuthGuard when Warden cannot be reached', () => {
+  it.each(MODES)('answers 503 in %s mode, never accepting the token', async (mode) => {
+    const unreachable = 'http://127.0.0.1:1';
+    const api = await startResource(
+      'express',
+      options(mode, {
+        jwksUrl: `${unreachable}/.well-known/jwks.json`,
+        introspection: { url: `${unreachable}/auth/introspect`, secret: SECRET },
+      }),
+    );
+    try {
+      const res = await get(api, '/me', (await newUser()).access_token);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('www-authenticate')).toBeNull();
+      expect(res.body).toMatchObject({ statusCode: 503 });
+    } finally {
+      await api.close();
+    }
+  });
+});
