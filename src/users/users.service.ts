@@ -7,7 +7,8 @@ import { prepared } from '../config/prepared-statements.js';
 import { normalizeEmail } from './email.js';
 import { PasswordHasherService } from './password-hasher.service.js';
 import { PasswordPolicyService } from './password-policy.service.js';
-import { type Role, User } from './user.entity.js';
+import type { Role } from '../common/principal.js';
+import { User } from './user.entity.js';
 
 export interface NewUser {
   email: string;
@@ -90,7 +91,9 @@ export class UsersService {
     return rows.length > 0 ? this.columns.from(rows[0], '') : null;
   }
 
-  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
-    await this.users.update({ id: userId }, { passwordHash });
+  /** Swaps the hash only while the account still has `from`; false when it has changed meanwhile. */
+  async replacePasswordHash(userId: string, from: string, to: string): Promise<boolean> {
+    const result = await this.users.update({ id: userId, passwordHash: from }, { passwordHash: to });
+    return (result.affected ?? 0) > 0;
   }
 }
