@@ -19,12 +19,14 @@ const base = {
   testEnvironment: 'node',
 };
 
-// `npm test` runs the unit and e2e projects; the browser test has its own command.
+// `npm test` runs the unit and e2e projects; the browser and cluster tests have their own commands.
 export default {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
     { ...base, displayName: 'browser', testMatch: ['<rootDir>/test/**/*.browser-spec.ts'] },
+    // The HAProxy cluster of deploy/ (npm run test:cluster): needs the build, haproxy, Postgres and Redis.
+    { ...base, displayName: 'cluster', testMatch: ['<rootDir>/test/**/*.cluster-spec.ts'] },
   ],
   testTimeout: 60000,
   // e2e files share one Postgres database when TEST_DATABASE_URL is set.
