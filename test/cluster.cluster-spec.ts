@@ -257,7 +257,10 @@ describe('three instances behind HAProxy', () => {
         non_idempotent_502: failedWrites.length,
         non_idempotent_connection_closed: closedWritesAt.length,
       },
-      in_flight_at_kill: { on_killed_instance: inFlightOnVictim, non_idempotent_outstanding_on_any_instance: writesInFlight },
+      in_flight_at_kill: {
+        on_killed_instance: inFlightOnVictim,
+        non_idempotent_outstanding_on_any_instance: writesInFlight,
+      },
       removed_from_pool_ms: removedAt - killedAt,
       restart_to_ready_ms: readyAt - restartAt,
       ready_to_back_in_pool_ms: upAt - readyAt,
