@@ -3,7 +3,7 @@ import { errors, jwtVerify, type JWTPayload } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import type { Role } from '../users/user.entity.js';
+import type { Role } from '../common/principal.js';
 import { JwtKeysService } from './jwt-keys.service.js';
 import { CLOCK_TOLERANCE_SECONDS, VerifiedTokenCache } from './verified-token-cache.js';
 

@@ -11,7 +11,7 @@ import type { FastifyRequest } from 'fastify';
 import { IS_PUBLIC } from '../common/public.decorator.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { bearerToken } from './access-token-extractor.js';
+import { bearerToken } from '../common/bearer-token.js';
 import { ACCESS_COOKIE, cookieOf, REFRESH_COOKIE } from './auth-cookies.js';
 
 const CSRF_MODE = 'warden:csrf';

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IS_PUBLIC } from '../common/public.decorator.js';
 import { type JwtFailure, JwtStrategy } from './jwt.strategy.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../common/principal.js';
 import { runStrategy } from './run-strategy.js';
 
 /** Global guard: every route needs a valid access token unless marked @Public(). */

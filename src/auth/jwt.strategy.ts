@@ -5,7 +5,7 @@ import { Strategy } from 'passport-jwt';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { accessTokenFromRequest } from './access-token-extractor.js';
 import { type AccessTokenClaims, AccessTokenService, InvalidAccessTokenError } from './access-token.service.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../common/principal.js';
 
 export type JwtFailure = { reason: 'missing' | 'invalid' };
 

@@ -30,7 +30,7 @@ import { AcceptsForm } from '../common/form-body.decorator.js';
 import { Public } from '../common/public.decorator.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { bearerToken } from './access-token-extractor.js';
+import { bearerToken } from '../common/bearer-token.js';
 import { IntrospectionResponseDto, TokenParamDto } from './dto/introspection.dto.js';
 import { type IntrospectionResult, TokenInspectorService } from './token-inspector.service.js';
 

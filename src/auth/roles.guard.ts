@@ -1,9 +1,9 @@
 import { type CanActivate, type ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Role } from '../users/user.entity.js';
+import type { Role } from '../common/principal.js';
 import { UsersService } from '../users/users.service.js';
-import type { Principal } from './principal.js';
-import { REQUIRED_ROLES } from './roles.decorator.js';
+import type { Principal } from '../common/principal.js';
+import { REQUIRED_ROLES } from '../common/roles.decorator.js';
 
 /**
  * Global guard for routes marked @Roles(). The token's `roles` claim says what was true at

@@ -1,8 +1,8 @@
 import { type CanActivate, type ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
-import type { Principal } from './principal.js';
-import { REQUIRED_SCOPES } from './scopes.decorator.js';
+import type { Principal } from '../common/principal.js';
+import { REQUIRED_SCOPES } from '../common/scopes.decorator.js';
 
 /** Global guard for routes marked @Scopes(): RFC 6750 §3.1 `insufficient_scope` (403). */
 @Injectable()

@@ -1,4 +1,4 @@
-import type { Role } from '../users/user.entity.js';
+import type { Role } from '../common/principal.js';
 
 /** Every scope the token endpoint grants, with the text Swagger's Authorize dialog shows. */
 export const SCOPES: Record<string, string> = {

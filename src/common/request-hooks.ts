@@ -1,12 +1,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
-import type { MetricsService } from '../metrics/metrics.service.js';
 import { errorBody } from './error-body.js';
 import { createAccessLogger } from './logger.js';
 
+/** Where each finished request is counted (the metrics module implements it). */
+export interface RequestObserver {
+  observeRequest(method: string, route: string, status: number, seconds: number): void;
+}
+
 export interface RequestHookOptions {
   pino: Pino;
-  metrics: MetricsService;
+  metrics: RequestObserver;
   /** True once shutdown began: responses then close their connection. */
   isDraining: () => boolean;
 }

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Req, Res, UnauthorizedException } from '@nestj
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { bearerToken } from '../auth/access-token-extractor.js';
+import { bearerToken } from '../common/bearer-token.js';
 import { Public } from '../common/public.decorator.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';

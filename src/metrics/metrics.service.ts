@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RequestObserver } from '../common/request-hooks.js';
 
 export type LoginOutcome = 'success' | 'failure' | 'locked';
 
@@ -9,7 +10,7 @@ export type LoginOutcome = 'success' | 'failure' | 'locked';
  * module's outbox dispatcher reports its depth and failures, SessionsService its revocations.
  */
 @Injectable()
-export class MetricsService {
+export class MetricsService implements RequestObserver {
   readonly registry = new Registry();
   private readonly requestSeries = new Map<
     string,

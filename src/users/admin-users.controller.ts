@@ -14,10 +14,12 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
-import type { Principal } from '../auth/principal.js';
-import { Roles } from '../auth/roles.decorator.js';
-import { Scopes } from '../auth/scopes.decorator.js';
+import { CurrentPrincipal } from '../common/current-principal.decorator.js';
+import type { Principal } from '../common/principal.js';
+import { Roles } from '../common/roles.decorator.js';
+import { Scopes } from '../common/scopes.decorator.js';
+import { AuditService } from '../audit/audit.service.js';
+import { AuthEventPageDto, EventsQuery } from '../audit/dto/auth-event.dto.js';
 import { clientInfo } from '../common/client-info.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { AdminUpdateUserDto, ListUsersQuery, UserPageDto } from './dto/admin-users.dto.js';
@@ -42,7 +44,10 @@ const LAST_ADMIN = { description: 'Would leave the system without an enabled adm
 @Roles('admin')
 @Controller('users')
 export class AdminUsersController {
-  constructor(private readonly admin: UserAdminService) {}
+  constructor(
+    private readonly admin: UserAdminService,
+    private readonly audit: AuditService,
+  ) {}
 
   @Get()
   @Scopes('users:read')
@@ -65,6 +70,19 @@ export class AdminUsersController {
   @ApiNotFoundResponse(NOT_FOUND)
   async get(@Param('id', ParseUUIDPipe) id: string): Promise<UserDto> {
     return UserDto.from(await this.admin.get(id));
+  }
+
+  @Get(':id/events')
+  @Scopes('users:read')
+  @ApiOAuth2(['users:read'], 'oauth2')
+  @ApiOperation({ summary: "A user's security activity, newest first" })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: AuthEventPageDto })
+  @ApiBadRequestResponse({ description: 'page < 1, limit outside 1..100, or a malformed id', type: ErrorResponseDto })
+  @ApiNotFoundResponse(NOT_FOUND)
+  async events(@Param('id', ParseUUIDPipe) id: string, @Query() query: EventsQuery): Promise<AuthEventPageDto> {
+    await this.admin.assertExists(id);
+    return AuthEventPageDto.from(await this.audit.listForUser(id, query.page, query.limit), query);
   }
 
   @Patch(':id')

@@ -1,6 +1,7 @@
 import { ConflictException } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { type Role, User } from './user.entity.js';
+import type { Role } from '../common/principal.js';
+import { User } from './user.entity.js';
 
 export function isEnabledAdmin(user: Pick<User, 'roles' | 'disabledAt'>): boolean {
   return user.roles.includes('admin') && user.disabledAt === null;

@@ -5,7 +5,8 @@ import { type AuditActor, type AuditRecord, AuditService } from '../audit/audit.
 import { SessionsService } from '../sessions/sessions.service.js';
 import { normalizeEmail } from './email.js';
 import { assertNotLastAdmin, lockEnabledAdmins, lockUser, normalizeRoles } from './last-admin.js';
-import { type Role, User } from './user.entity.js';
+import type { Role } from '../common/principal.js';
+import { User } from './user.entity.js';
 
 export interface UserChange {
   roles?: Role[];
@@ -62,6 +63,10 @@ export class UserAdminService {
     if (filter) query.where(`u.email ILIKE :pattern ESCAPE '\\'`, { pattern: likeContains(filter) });
     const [items, total] = await query.getManyAndCount();
     return { items, total };
+  }
+
+  async assertExists(id: string): Promise<void> {
+    if (!(await this.users.existsBy({ id }))) throw new NotFoundException('User not found');
   }
 
   async get(id: string): Promise<User> {

@@ -13,9 +13,9 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
-import type { Principal } from '../auth/principal.js';
-import { Scopes } from '../auth/scopes.decorator.js';
+import { CurrentPrincipal } from '../common/current-principal.decorator.js';
+import type { Principal } from '../common/principal.js';
+import { Scopes } from '../common/scopes.decorator.js';
 import { clientInfo } from '../common/client-info.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { AccountService } from './account.service.js';

@@ -37,7 +37,6 @@ import { UsersService } from './users.service.js';
     EmailCodesService,
     EmailChangeService,
     UserAdminService,
-    UserCacheService,
   ],
 })
 export class UsersModule {}

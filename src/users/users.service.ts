@@ -7,7 +7,8 @@ import { prepared } from '../config/prepared-statements.js';
 import { normalizeEmail } from './email.js';
 import { PasswordHasherService } from './password-hasher.service.js';
 import { PasswordPolicyService } from './password-policy.service.js';
-import { type Role, User } from './user.entity.js';
+import type { Role } from '../common/principal.js';
+import { User } from './user.entity.js';
 
 export interface NewUser {
   email: string;

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PageQuery } from '../../common/page.query.js';
 import { AUTH_EVENT_TYPES, type AuthEvent, type AuthEventDetails, type AuthEventType } from '../auth-event.entity.js';
+import type { EventPage } from '../audit.service.js';
 
 export class EventsQuery extends PageQuery {}
 
@@ -57,4 +58,13 @@ export class AuthEventPageDto {
 
   @ApiProperty({ example: 20 })
   limit: number;
+
+  static from(page: EventPage, query: EventsQuery): AuthEventPageDto {
+    return {
+      items: page.items.map((event) => AuthEventDto.from(event)),
+      total: page.total,
+      page: query.page,
+      limit: query.limit,
+    };
+  }
 }

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PageQuery } from '../../common/page.query.js';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { ROLES, type Role } from '../user.entity.js';
+import { ROLES, type Role } from '../../common/principal.js';
 import { UserDto } from './user.dto.js';
 
 export class ListUsersQuery extends PageQuery {

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { Role, User } from '../user.entity.js';
+import type { Role } from '../../common/principal.js';
+import type { User } from '../user.entity.js';
 
 /** The public shape of a user: never a hash, code or token. */
 export class UserDto {

@@ -1,4 +1,6 @@
-import type { Role } from '../users/user.entity.js';
+/** Every role; a user always holds `user`. */
+export const ROLES = ['user', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
 
 /** Who is calling, as established by the access token and its live session. */
 export interface Principal {

@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import type { Role } from '../users/user.entity.js';
+import type { Role } from './principal.js';
 
 export const REQUIRED_ROLES = 'warden:roles';
 
