@@ -105,6 +105,8 @@ export async function startInstance({ name, port, env, dir, migrate = false }) {
     {
       cwd: ROOT,
       stdio: ['ignore', log, log],
+      // Its own process group: Ctrl-C reaches the script only, which stops the instance in order.
+      detached: true,
       env: { ...process.env, ...env, PORT: String(port), DB_MIGRATIONS_RUN: String(migrate) },
     },
   );
@@ -129,6 +131,7 @@ export async function startHaproxy({ dir, lbPort, statsPort, instances }) {
   const log = openSync(logFile, 'a');
   const child = spawn(HAPROXY, ['-db', '-f', HAPROXY_CONFIG], {
     stdio: ['ignore', log, log],
+    detached: true,
     env: {
       ...process.env,
       WARDEN_LB_PORT: String(lbPort),
@@ -204,13 +207,23 @@ export async function startCluster({ databaseUrl, redisUrl, smtpUrl, lbPort, sta
     overrides: env,
   });
   const ports = [await freePort(), await freePort(), await freePort()];
-  const instances = [await startInstance({ name: NAMES[0], port: ports[0], env: shared, dir, migrate: true })];
-  instances.push(
-    ...(await Promise.all(
-      NAMES.slice(1).map((name, i) => startInstance({ name, port: ports[i + 1], env: shared, dir })),
-    )),
-  );
-  const haproxy = await startHaproxy({ dir, lbPort, statsPort, instances });
+  // Detached children outlive a crashed script or a failed start: take them along.
+  const children = [];
+  const reap = () => children.forEach((child) => child.kill('SIGKILL'));
+  process.once('exit', reap);
+  const track = (started) => (children.push(started.child), started);
+  let instances, haproxy;
+  try {
+    instances = [track(await startInstance({ name: NAMES[0], port: ports[0], env: shared, dir, migrate: true }))];
+    const others = NAMES.slice(1).map((name, i) => startInstance({ name, port: ports[i + 1], env: shared, dir }));
+    for (const started of await Promise.allSettled(others)) if (started.status === 'fulfilled') track(started.value);
+    instances.push(...(await Promise.all(others)));
+    haproxy = track(await startHaproxy({ dir, lbPort, statsPort, instances }));
+  } catch (error) {
+    reap();
+    process.off('exit', reap);
+    throw error;
+  }
   const cluster = {
     dir,
     instances,
@@ -221,7 +234,7 @@ export async function startCluster({ databaseUrl, redisUrl, smtpUrl, lbPort, sta
     async restart(name) {
       const index = cluster.instances.findIndex((instance) => instance.name === name);
       const { port } = cluster.instances[index];
-      cluster.instances[index] = await startInstance({ name, port, env: shared, dir });
+      cluster.instances[index] = track(await startInstance({ name, port, env: shared, dir }));
       return cluster.instances[index];
     },
     /**
@@ -229,6 +242,7 @@ export async function startCluster({ databaseUrl, redisUrl, smtpUrl, lbPort, sta
      * (SIGTERM: each drains its own requests and exits 0). Resolves with their exit codes.
      */
     async stop({ keepDir = false } = {}) {
+      process.off('exit', reap);
       haproxy.child.kill('SIGUSR1');
       await haproxy.exited;
       const codes = {};

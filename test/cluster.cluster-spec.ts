@@ -81,9 +81,13 @@ async function login(email: string): Promise<{ access_token: string; refresh_tok
   return res.body;
 }
 
+/** When HAProxy's status page first shows `state` for the instance (within 30 s). */
 async function waitState(name: string, state: string): Promise<number> {
+  const deadline = Date.now() + 30_000;
   for (;;) {
-    if ((await serverStates(cluster.statsUrl))[name]?.startsWith(state)) return Date.now();
+    const seen = (await serverStates(cluster.statsUrl))[name];
+    if (seen?.startsWith(state)) return Date.now();
+    if (Date.now() > deadline) throw new Error(`${name} is ${seen}, not ${state}, after 30 s`);
     await sleep(25);
   }
 }
