@@ -5,16 +5,10 @@
  * default Redis database 9, flushed first).
  */
 import { Redis } from 'ioredis';
-import { existsSync, readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import {
-  type Cluster,
-  ensureDatabase,
-  haproxyCommand,
-  serverStates,
-  serverStats,
-  startCluster,
-} from '../deploy/cluster.mjs';
+import { existsSync } from 'node:fs';
+import { type Cluster, startCluster } from '../deploy/cluster.mjs';
+import { ensureDatabase, haproxyCommand, serverStats } from '../deploy/processes.mjs';
+import { call, haproxyLog, rawCall, waitState } from './support/cluster-http.js';
 import { startLoad } from './support/cluster-load.js';
 
 const DATABASE_URL = process.env.CLUSTER_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/cluster_test';
@@ -23,7 +17,7 @@ const PASSWORD = 'correct horse battery staple';
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Connections (one request in flight each) and requests per second, for 14 s. */
+/** Connections (one request in flight each) and requests per second of the kill test's load. */
 const LOAD = {
   read: { connections: 4, rate: 200 },
   refresh: { connections: 3, rate: 60 },
@@ -32,36 +26,6 @@ const LOAD = {
 
 let cluster: Cluster;
 let users = 0;
-
-async function call(url: string, init: RequestInit = {}) {
-  const res = await fetch(url, init);
-  const text = await res.text();
-  return { status: res.status, backend: res.headers.get('x-backend'), body: text ? JSON.parse(text) : undefined };
-}
-
-/** A request on a connection of its own (optionally from another loopback address). */
-function rawCall(
-  url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string; localAddress?: string },
-): Promise<{ status: number; backend: string | undefined; body: any }> {
-  return new Promise((resolve, reject) => {
-    const { body, ...init } = options;
-    const req = httpRequest(url, { ...init, agent: false }, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => {
-        const backend = res.headers['x-backend'];
-        resolve({
-          status: res.statusCode!,
-          backend: backend as string | undefined,
-          body: text.startsWith('{') ? JSON.parse(text) : text,
-        });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 async function newUser(): Promise<string> {
   const email = `user${++users}@example.com`;
@@ -79,17 +43,6 @@ async function login(email: string): Promise<{ access_token: string; refresh_tok
   const res = await call(`${cluster.url}/auth/token`, { method: 'POST', headers: form, body });
   expect(res.status).toBe(200);
   return res.body;
-}
-
-/** When HAProxy's status page first shows `state` for the instance (within 30 s). */
-async function waitState(name: string, state: string): Promise<number> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const seen = (await serverStates(cluster.statsUrl))[name];
-    if (seen?.startsWith(state)) return Date.now();
-    if (Date.now() > deadline) throw new Error(`${name} is ${seen}, not ${state}, after 30 s`);
-    await sleep(25);
-  }
 }
 
 beforeAll(async () => {
@@ -233,12 +186,12 @@ describe('three instances behind HAProxy', () => {
     const writesInFlight = loads[1].inFlight() + loads[2].inFlight();
     const killedAt = Date.now();
     process.kill(victim.pid, 'SIGKILL');
-    const removedAt = await waitState(victim.name, 'DOWN');
+    const removedAt = await waitState(cluster.statsUrl, victim.name, 'DOWN');
     await sleep(1000);
     const restartAt = Date.now();
     const restarted = await cluster.restart(victim.name);
     const readyAt = Date.now();
-    const upAt = await waitState(victim.name, 'UP');
+    const upAt = await waitState(cluster.statsUrl, victim.name, 'UP');
     await sleep(2000);
     for (const load of loads) load.stop();
     const [readLoad, ...writeLoads] = await Promise.all(loads.map((load) => load.done));
@@ -268,7 +221,7 @@ describe('three instances behind HAProxy', () => {
       removed_from_pool_ms: removedAt - killedAt,
       restart_to_ready_ms: readyAt - restartAt,
       ready_to_back_in_pool_ms: upAt - readyAt,
-      redispatched_by_haproxy: haproxyLog().filter((l) => l.redispatched).length,
+      redispatched_by_haproxy: haproxyLog(cluster.haproxy.logFile).filter((l) => l.redispatched).length,
       served_by_restarted_instance: servedAgain.length,
     };
     console.log(`cluster under load, ${victim.name} killed: ${JSON.stringify(figures, null, 2)}`);
@@ -316,7 +269,7 @@ describe('three instances behind HAProxy', () => {
     process.kill(victim.pid, 'SIGKILL');
     const [grantRes, readRes] = await Promise.all([grant, read]);
     await sleep(100);
-    const logged = haproxyLog()
+    const logged = haproxyLog(cluster.haproxy.logFile)
       .filter((l) => l.method === 'POST')
       .at(-1);
     console.log(
@@ -333,7 +286,7 @@ describe('three instances behind HAProxy', () => {
     });
     expect(sessions.body).toHaveLength(1);
     await cluster.restart(victim.name);
-    await waitState(victim.name, 'UP');
+    await waitState(cluster.statsUrl, victim.name, 'UP');
   }, 60_000);
 
   it('stops gracefully: HAProxy drains, then every instance exits 0', async () => {
@@ -342,22 +295,3 @@ describe('three instances behind HAProxy', () => {
     expect(codes).toEqual({ w1: 0, w2: 0, w3: 0 });
   }, 30_000);
 });
-
-interface LogLine {
-  server: string;
-  status: number;
-  method: string;
-  /** Retried on another instance (the retries field of the log starts with "+"). */
-  redispatched: boolean;
-}
-
-/** HAProxy's request log (option httplog): `… warden warden/w2 0/0/0/-1/6 502 … "POST /auth/token HTTP/1.1"`. */
-function haproxyLog(): LogLine[] {
-  const lines = readFileSync(cluster.haproxy.logFile, 'utf8').split('\n');
-  return lines.flatMap((line) => {
-    const match = / warden warden\/(\w+) \S+ (-?\d+) \d+ \S+ \S+ \S+ [^ ]+\/(\+?)\d+ \S+ "(\w+) /.exec(line);
-    return match
-      ? [{ server: match[1], status: Number(match[2]), redispatched: match[3] === '+', method: match[4] }]
-      : [];
-  });
-}
