@@ -1,15 +1,13 @@
 import {
-  Body,
   Controller,
-  ForbiddenException,
   Header,
   HttpCode,
-  HttpException,
   Inject,
   Post,
   Req,
   Res,
   UnauthorizedException,
+  UseGuards,
 } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -30,6 +28,7 @@ import { clientInfo } from '../common/client-info.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { AcceptsForm } from '../common/form-body.decorator.js';
 import { OAuthError } from '../common/oauth-error.js';
+import { PrivateResponse } from '../common/private-response.js';
 import { Public } from '../common/public.decorator.js';
 import { RateLimited } from '../limits/rate-limit.decorator.js';
 import { type AppConfig } from '../config/app-config.js';
@@ -39,28 +38,17 @@ import { UserDto } from '../users/dto/user.dto.js';
 import { accessTokenFromRequest } from './access-token-extractor.js';
 import { AccessTokenService } from './access-token.service.js';
 import { clearAuthCookies, cookieOf, REFRESH_COOKIE, setAuthCookies } from './auth-cookies.js';
-import { CredentialsService, LoginRefusedError } from './credentials.service.js';
 import { SetsAuthCookies, UsesAuthCookies } from './csrf.guard.js';
 import { LoginDto, LoginResponseDto, RefreshResponseDto } from './dto/login.dto.js';
-import { type IssuedTokens, TokenIssuerService } from './token-issuer.service.js';
+import type { IssuedTokens } from './issued-tokens.js';
+import { LocalAuthGuard, type LoginRequest, PasswordLogin } from './local-auth.guard.js';
+import { asBrowserError } from './login-errors.js';
+import { LoginService } from './login.service.js';
+import { TokenIssuerService } from './token-issuer.service.js';
 
 const EXAMPLE_SET_COOKIE =
   'access_token=…; Max-Age=900; Path=/; HttpOnly; Secure; SameSite=Lax, ' +
   'refresh_token=…; Max-Age=2592000; Path=/auth; HttpOnly; Secure; SameSite=Strict';
-
-/** Re-shapes an RFC 6749 error (the token endpoint's) as the contract's error body. */
-function asHttpError(error: unknown, reply: FastifyReply): unknown {
-  if (error instanceof LoginRefusedError) {
-    return error.reason === 'bad_credentials'
-      ? new UnauthorizedException(error.description)
-      : new ForbiddenException(error.description);
-  }
-  if (error instanceof OAuthError) {
-    reply.headers(error.headers);
-    return new HttpException(error.description, error.getStatus());
-  }
-  return error;
-}
 
 /** Cookie mode for browsers (contract §3): the tokens never reach JavaScript. */
 @ApiTags('browser')
@@ -68,7 +56,7 @@ function asHttpError(error: unknown, reply: FastifyReply): unknown {
 export class BrowserAuthController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly credentials: CredentialsService,
+    private readonly loginService: LoginService,
     private readonly issuer: TokenIssuerService,
     private readonly accessTokens: AccessTokenService,
     private readonly sessions: SessionsService,
@@ -76,9 +64,12 @@ export class BrowserAuthController {
   ) {}
 
   @Public()
+  @PrivateResponse()
   @RateLimited()
   @AcceptsForm()
   @SetsAuthCookies()
+  @PasswordLogin('browser')
+  @UseGuards(LocalAuthGuard)
   @Post('login')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
@@ -104,23 +95,21 @@ export class BrowserAuthController {
     type: ErrorResponseDto,
   })
   async login(
-    @Body() dto: LoginDto,
-    @Req() request: FastifyRequest,
+    @Req() request: LoginRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResponseDto> {
     let issued: IssuedTokens;
     try {
-      const client = clientInfo(request);
-      const user = await this.credentials.authenticate((dto.email ?? dto.username)!, dto.password, client);
-      issued = await this.issuer.login(user, client, undefined, 'cookie');
+      issued = await this.loginService.complete(request.user!, clientInfo(request), undefined, 'cookie');
     } catch (error) {
-      throw asHttpError(error, reply);
+      throw asBrowserError(error, reply);
     }
     this.setCookies(reply, issued);
     return { user: UserDto.from(issued.user), expires_in: issued.expiresIn };
   }
 
   @Public()
+  @RateLimited()
   @UsesAuthCookies()
   @Post('refresh')
   @HttpCode(200)
@@ -150,7 +139,7 @@ export class BrowserAuthController {
       if (error instanceof OAuthError && error.code === 'invalid_grant') {
         throw new UnauthorizedException(error.description);
       }
-      throw asHttpError(error, reply);
+      throw asBrowserError(error, reply);
     }
     this.setCookies(reply, issued);
     return { expires_in: issued.expiresIn };
