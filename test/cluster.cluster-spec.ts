@@ -100,21 +100,28 @@ describe('three instances behind HAProxy', () => {
     expect(load.errorsAt).toEqual([]);
   }, 30_000);
 
-  it('passes the client address on: the session records the address the client connected from', async () => {
+  it('passes the client address on: the session records the address the client connected from, not a forged one', async () => {
     const email = await newUser();
     const body = new URLSearchParams({ grant_type: 'password', username: email, password: PASSWORD }).toString();
-    const tokens = await rawCall(`${cluster.url}/auth/token`, {
-      method: 'POST',
-      headers: form,
-      body,
-      localAddress: '127.0.0.5',
-    });
-    expect(tokens.status).toBe(200);
+    // The second client writes its own X-Forwarded-For: HAProxy appends the real address, and
+    // TRUST_PROXY=true (one hop) believes only that entry.
+    for (const forged of [undefined, '203.0.113.9']) {
+      const headers = forged ? { ...form, 'x-forwarded-for': forged } : form;
+      const res = await rawCall(`${cluster.url}/auth/token`, {
+        method: 'POST',
+        headers,
+        body,
+        localAddress: '127.0.0.5',
+      });
+      expect(res.status).toBe(200);
+    }
+    const { access_token } = await login(email);
     const sessions = await call(`${cluster.url}/auth/sessions`, {
-      headers: { authorization: `Bearer ${tokens.body.access_token}` },
+      headers: { authorization: `Bearer ${access_token}` },
     });
     expect(sessions.status).toBe(200);
-    expect(sessions.body).toEqual([expect.objectContaining({ current: true, ip: '127.0.0.5' })]);
+    const ips = (sessions.body as { ip: string; current: boolean }[]).filter((s) => !s.current).map((s) => s.ip);
+    expect(ips).toEqual(['127.0.0.5', '127.0.0.5']);
   });
 
   it('SIGKILL of one instance under load: only its requests in flight fail, no read fails; restarted, it serves again', async () => {
