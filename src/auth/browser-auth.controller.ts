@@ -1,15 +1,13 @@
 import {
-  Body,
   Controller,
-  ForbiddenException,
   Header,
   HttpCode,
-  HttpException,
   Inject,
   Post,
   Req,
   Res,
   UnauthorizedException,
+  UseGuards,
 } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -40,28 +38,17 @@ import { UserDto } from '../users/dto/user.dto.js';
 import { accessTokenFromRequest } from './access-token-extractor.js';
 import { AccessTokenService } from './access-token.service.js';
 import { clearAuthCookies, cookieOf, REFRESH_COOKIE, setAuthCookies } from './auth-cookies.js';
-import { CredentialsService, LoginRefusedError } from './credentials.service.js';
 import { SetsAuthCookies, UsesAuthCookies } from './csrf.guard.js';
 import { LoginDto, LoginResponseDto, RefreshResponseDto } from './dto/login.dto.js';
-import { type IssuedTokens, TokenIssuerService } from './token-issuer.service.js';
+import type { IssuedTokens } from './issued-tokens.js';
+import { LocalAuthGuard, type LoginRequest, PasswordLogin } from './local-auth.guard.js';
+import { asBrowserError } from './login-errors.js';
+import { LoginService } from './login.service.js';
+import { TokenIssuerService } from './token-issuer.service.js';
 
 const EXAMPLE_SET_COOKIE =
   'access_token=…; Max-Age=900; Path=/; HttpOnly; Secure; SameSite=Lax, ' +
   'refresh_token=…; Max-Age=2592000; Path=/auth; HttpOnly; Secure; SameSite=Strict';
-
-/** Re-shapes an RFC 6749 error (the token endpoint's) as the contract's error body. */
-function asHttpError(error: unknown, reply: FastifyReply): unknown {
-  if (error instanceof LoginRefusedError) {
-    return error.reason === 'bad_credentials'
-      ? new UnauthorizedException(error.description)
-      : new ForbiddenException(error.description);
-  }
-  if (error instanceof OAuthError) {
-    reply.headers(error.headers);
-    return new HttpException(error.description, error.getStatus());
-  }
-  return error;
-}
 
 /** Cookie mode for browsers (contract §3): the tokens never reach JavaScript. */
 @ApiTags('browser')
@@ -69,7 +56,7 @@ function asHttpError(error: unknown, reply: FastifyReply): unknown {
 export class BrowserAuthController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly credentials: CredentialsService,
+    private readonly loginService: LoginService,
     private readonly issuer: TokenIssuerService,
     private readonly accessTokens: AccessTokenService,
     private readonly sessions: SessionsService,
@@ -81,6 +68,8 @@ export class BrowserAuthController {
   @RateLimited()
   @AcceptsForm()
   @SetsAuthCookies()
+  @PasswordLogin('browser')
+  @UseGuards(LocalAuthGuard)
   @Post('login')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
@@ -106,17 +95,14 @@ export class BrowserAuthController {
     type: ErrorResponseDto,
   })
   async login(
-    @Body() dto: LoginDto,
-    @Req() request: FastifyRequest,
+    @Req() request: LoginRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResponseDto> {
     let issued: IssuedTokens;
     try {
-      const client = clientInfo(request);
-      const user = await this.credentials.authenticate((dto.email ?? dto.username)!, dto.password, client);
-      issued = await this.issuer.login(user, client, undefined, 'cookie');
+      issued = await this.loginService.complete(request.user!, clientInfo(request), undefined, 'cookie');
     } catch (error) {
-      throw asHttpError(error, reply);
+      throw asBrowserError(error, reply);
     }
     this.setCookies(reply, issued);
     return { user: UserDto.from(issued.user), expires_in: issued.expiresIn };
@@ -153,7 +139,7 @@ export class BrowserAuthController {
       if (error instanceof OAuthError && error.code === 'invalid_grant') {
         throw new UnauthorizedException(error.description);
       }
-      throw asHttpError(error, reply);
+      throw asBrowserError(error, reply);
     }
     this.setCookies(reply, issued);
     return { expires_in: issued.expiresIn };

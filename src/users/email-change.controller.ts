@@ -9,6 +9,7 @@ import {
   ApiOperation,
   ApiTags,
   ApiUnauthorizedResponse,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../common/current-principal.decorator.js';
@@ -29,6 +30,12 @@ export class EmailChangeController {
   constructor(private readonly emailChange: EmailChangeService) {}
 
   @RateLimited()
+  @ApiTooManyRequestsResponse({
+    description:
+      'Retry-After: the password re-check counts in the account\'s login back-off (per account and address); ' +
+      'after LOGIN_MAX_FAILURES wrong passwords even the right one is refused while the wait runs',
+    type: ErrorResponseDto,
+  })
   @Post('me/email')
   @HttpCode(202)
   @ApiOperation({

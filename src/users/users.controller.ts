@@ -11,6 +11,7 @@ import {
   ApiOperation,
   ApiTags,
   ApiUnauthorizedResponse,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../common/current-principal.decorator.js';
@@ -65,6 +66,12 @@ export class UsersController {
   }
 
   @RateLimited()
+  @ApiTooManyRequestsResponse({
+    description:
+      'Retry-After: the password re-check counts in the account\'s login back-off (per account and address); ' +
+      'after LOGIN_MAX_FAILURES wrong passwords even the right one is refused while the wait runs',
+    type: ErrorResponseDto,
+  })
   @Put('me/password')
   @HttpCode(204)
   @ApiOperation({ summary: 'Change my password; my other sessions are revoked, this one stays' })
@@ -79,12 +86,22 @@ export class UsersController {
   }
 
   @RateLimited()
+  @ApiTooManyRequestsResponse({
+    description:
+      'Retry-After: the password re-check counts in the account\'s login back-off (per account and address); ' +
+      'after LOGIN_MAX_FAILURES wrong passwords even the right one is refused while the wait runs',
+    type: ErrorResponseDto,
+  })
   @Delete('me')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete my account, its sessions and tokens (hard delete; the email can register again)' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiConflictResponse({ description: 'I am the last enabled admin', type: ErrorResponseDto })
-  async deleteMe(@CurrentPrincipal() principal: Principal, @Body() dto: DeleteAccountDto): Promise<void> {
-    await this.account.deleteAccount(principal.userId, dto.password);
+  async deleteMe(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: DeleteAccountDto,
+    @Req() request: FastifyRequest,
+  ): Promise<void> {
+    await this.account.deleteAccount(principal.userId, dto.password, clientInfo(request));
   }
 }
