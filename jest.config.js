@@ -21,8 +21,8 @@ const base = {
   testEnvironment: 'node',
 };
 
-// `npm test` runs the unit, e2e and packages (workspaces and examples) projects; the browser test
-// has its own command.
+// `npm test` runs the unit, e2e and packages (workspaces and examples) projects; the browser and
+// cluster tests have their own commands.
 export default {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
@@ -36,6 +36,8 @@ export default {
       // The examples import the package by name; the tests run its sources, not a build.
       moduleNameMapper: { ...base.moduleNameMapper, '^@warden/nestjs$': '<rootDir>/packages/nestjs/src/index.ts' },
     },
+    // The HAProxy cluster of deploy/ (npm run test:cluster): needs the build, haproxy, Postgres and Redis.
+    { ...base, displayName: 'cluster', testMatch: ['<rootDir>/test/**/*.cluster-spec.ts'] },
   ],
   testTimeout: 60000,
   // Files run in parallel; each worker has its own database and Redis DB (test/support/workers.ts).
