@@ -12,6 +12,7 @@ import { requestIdFor } from './common/request-id.js';
 import { installRequestHooks } from './common/request-hooks.js';
 import { VALIDATION_OPTIONS } from './common/validation.js';
 import { type AppConfig } from './config/app-config.js';
+import { fastifyTrustProxy } from './config/trust-proxy.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { setupSwagger } from './swagger.js';
 
@@ -59,7 +60,7 @@ export async function createApp(
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestIdFor,
     requestIdHeader: false,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     // Draining is answered by our onRequest hook (request-hooks.ts), in the contract's error shape.
     return503OnClosing: false,
     ...SERVER_TIMEOUTS,

@@ -13,6 +13,7 @@ import {
 import { clientInfo } from '../common/client-info.js';
 import { AcceptsForm } from '../common/form-body.decorator.js';
 import { ErrorResponseDto, OAuthErrorResponseDto } from '../common/error-response.dto.js';
+import { PrivateResponse } from '../common/private-response.js';
 import { Public } from '../common/public.decorator.js';
 import { RateLimited } from '../limits/rate-limit.decorator.js';
 import { UserDto } from '../users/dto/user.dto.js';
@@ -34,6 +35,7 @@ export class AuthController {
   ) {}
 
   @Public()
+  @PrivateResponse()
   @RateLimited()
   @AcceptsForm()
   @Post('register')

@@ -28,6 +28,7 @@ import { clientInfo } from '../common/client-info.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { AcceptsForm } from '../common/form-body.decorator.js';
 import { OAuthError } from '../common/oauth-error.js';
+import { PrivateResponse } from '../common/private-response.js';
 import { Public } from '../common/public.decorator.js';
 import { RateLimited } from '../limits/rate-limit.decorator.js';
 import { type AppConfig } from '../config/app-config.js';
@@ -63,6 +64,7 @@ export class BrowserAuthController {
   ) {}
 
   @Public()
+  @PrivateResponse()
   @RateLimited()
   @AcceptsForm()
   @SetsAuthCookies()
@@ -107,6 +109,7 @@ export class BrowserAuthController {
   }
 
   @Public()
+  @RateLimited()
   @UsesAuthCookies()
   @Post('refresh')
   @HttpCode(200)

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Req, Res, UnauthorizedException } from '@nestjs/common';
+import { Controller, Get, Inject, NotFoundException, Req, Res, UnauthorizedException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -10,22 +10,29 @@ import { MetricsService } from './metrics.service.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
-/** Prometheus scrape endpoint: not an API route (no JWT, not in Swagger); METRICS_TOKEN guards it when set. */
+/**
+ * Prometheus scrape endpoint: not an API route (no JWT, not in Swagger); METRICS_TOKEN guards it
+ * when set. In production it does not exist without METRICS_TOKEN: an open /metrics tells anyone
+ * the traffic, the error rates and the version of everything.
+ */
 @ApiExcludeController()
 @Public()
 @Controller('metrics')
 export class MetricsController {
   private readonly expected?: Buffer;
+  private readonly hidden: boolean;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly metrics: MetricsService,
   ) {
     this.expected = config.metricsToken ? digest(config.metricsToken) : undefined;
+    this.hidden = config.isProduction && !config.metricsToken;
   }
 
   @Get()
   async scrape(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    if (this.hidden) throw new NotFoundException(`Cannot GET ${request.url}`);
     if (this.expected) {
       const token = bearerToken(request);
       if (!token || !timingSafeEqual(digest(token), this.expected)) {

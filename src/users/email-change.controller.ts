@@ -17,6 +17,7 @@ import type { Principal } from '../common/principal.js';
 import { clientInfo } from '../common/client-info.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { MessageResponseDto } from '../common/message-response.dto.js';
+import { RateLimited } from '../limits/rate-limit.decorator.js';
 import { ChangeEmailDto } from './dto/change-email.dto.js';
 import { EmailChangeService } from './email-change.service.js';
 
@@ -28,6 +29,7 @@ import { EmailChangeService } from './email-change.service.js';
 export class EmailChangeController {
   constructor(private readonly emailChange: EmailChangeService) {}
 
+  @RateLimited()
   @ApiTooManyRequestsResponse({
     description:
       'Retry-After: the password re-check counts in the account\'s login back-off (per account and address); ' +

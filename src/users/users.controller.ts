@@ -18,6 +18,7 @@ import { CurrentPrincipal } from '../common/current-principal.decorator.js';
 import type { Principal } from '../common/principal.js';
 import { Scopes } from '../common/scopes.decorator.js';
 import { clientInfo } from '../common/client-info.js';
+import { RateLimited } from '../limits/rate-limit.decorator.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { AccountService } from './account.service.js';
 import { ChangePasswordDto, DeleteAccountDto } from './dto/password.dto.js';
@@ -64,6 +65,7 @@ export class UsersController {
     return UserDto.from(user);
   }
 
+  @RateLimited()
   @ApiTooManyRequestsResponse({
     description:
       'Retry-After: the password re-check counts in the account\'s login back-off (per account and address); ' +
@@ -83,6 +85,7 @@ export class UsersController {
     await this.account.changePassword(principal, dto.current_password, dto.new_password, clientInfo(request));
   }
 
+  @RateLimited()
   @ApiTooManyRequestsResponse({
     description:
       'Retry-After: the password re-check counts in the account\'s login back-off (per account and address); ' +
