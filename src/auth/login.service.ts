@@ -171,13 +171,14 @@ export class LoginService {
 
   private recordRefusal(user: User | null, reason: LoginRefusal, lockedNow: boolean, client: ClientInfo): void {
     const userId = user?.id ?? null;
-    this.audit.recordLater({
-      type: 'login_failure',
+    const failure = {
+      type: 'login_failure' as const,
       userId,
       client,
       details: { reason: user ? reason : 'unknown_account' },
-    });
-    if (lockedNow) this.audit.recordLater({ type: 'login_locked', userId, client, details: {} });
+    };
+    if (lockedNow) this.audit.recordLater(failure, { type: 'login_locked', userId, client, details: {} });
+    else this.audit.recordLater(failure);
   }
 
   /**
