@@ -21,12 +21,23 @@ const base = {
   testEnvironment: 'node',
 };
 
-// `npm test` runs the unit and e2e projects; the browser test has its own command.
+// `npm test` runs the unit, e2e and packages (workspaces and examples) projects; the browser and
+// cluster tests have their own commands.
 export default {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], setupFiles: [WORKER_ENV] },
     { ...base, displayName: 'browser', testMatch: ['<rootDir>/test/**/*.browser-spec.ts'], setupFiles: [WORKER_ENV] },
+    {
+      ...base,
+      displayName: 'packages',
+      testMatch: ['<rootDir>/{packages,examples}/*/{src,test}/**/*.{spec,e2e-spec}.ts'],
+      setupFiles: [WORKER_ENV],
+      // The examples import the package by name; the tests run its sources, not a build.
+      moduleNameMapper: { ...base.moduleNameMapper, '^@warden/nestjs$': '<rootDir>/packages/nestjs/src/index.ts' },
+    },
+    // The HAProxy cluster of deploy/ (npm run test:cluster): needs the build, haproxy, Postgres and Redis.
+    { ...base, displayName: 'cluster', testMatch: ['<rootDir>/test/**/*.cluster-spec.ts'] },
   ],
   testTimeout: 60000,
   // Files run in parallel; each worker has its own database and Redis DB (test/support/workers.ts).

@@ -6,7 +6,12 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string;
     setupRequest?: (request: Request, context: Record<string, unknown>) => Request;
-    onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
+    onResponse?: (
+      status: number,
+      body: string,
+      context: Record<string, unknown>,
+      headers?: Record<string, string | string[]>,
+    ) => void;
   }
 
   export interface Client {
@@ -38,10 +43,16 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     overallRate?: number;
+    maxOverallRequests?: number;
     timeout?: number;
     requests?: Request[];
     setupClient?: (client: Client) => void;
   }
 
   export default function autocannon(options: Options): Promise<Result>;
+  /** With a callback: the running instance, which `stop()` ends early (the callback still gets the result). */
+  export default function autocannon(
+    options: Options,
+    callback: (error: Error | null, result: Result) => void,
+  ): { stop(): void; on(event: 'reqError', listener: (error: Error) => void): void };
 }

@@ -11,7 +11,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * A slot not settled within `lease_seconds` (a crashed instance) is forgotten.
  *
  * `login_complete` replaces `login_session_create`: the session is created only if the account
- * still has the verified password hash and is not disabled, checked in the same statement under
+ * still has the verified password hash (when the proof was a password) and is not disabled, checked in the same statement under
  * a share lock on the user row, so that a password change, reset or disabling that commits
  * around the login either ends the session it creates or prevents it. Every lock is taken in
  * key order (users row first, then the counters), as in the other functions.
@@ -136,7 +136,8 @@ DECLARE
   reset boolean;
 BEGIN
   PERFORM 1 FROM "users" u
-    WHERE u."id" = p_user_id AND u."password_hash" = p_password_hash AND u."disabled_at" IS NULL
+    WHERE u."id" = p_user_id AND u."disabled_at" IS NULL
+      AND (p_password_hash IS NULL OR u."password_hash" = p_password_hash)
     FOR SHARE;
   reset := FOUND;
   IF reset THEN

@@ -1,7 +1,7 @@
 /**
  * `npm run smoke:prod` (CI, after the build): the production bundle (dist/warden.mjs, as
  * `npm run start:prod` runs it) on a throwaway embedded database, through the paths that load
- * what the bundle leaves outside (argon2, PGlite, Swagger UI's files): ready, docs, register,
+ * what the bundle leaves outside (argon2, PGlite, Swagger UI's and ReDoc's files): ready, docs, register,
  * password grant, /users/me, refresh grant, SIGTERM → exit 0. Prints the start-to-ready time.
  * NODE_ENV stays unset, as the bundle defaults to production.
  */
@@ -82,6 +82,20 @@ try {
   check((await call('/docs/swagger-ui.css')).status === 200, 'GET /docs/swagger-ui.css 200 (swagger-ui-dist files)');
   const docs = await call('/docs-json');
   check(docs.status === 200 && '/auth/token' in docs.body.paths, 'GET /docs-json 200 with /auth/token');
+  const openapi = await call('/openapi.json');
+  check(
+    openapi.status === 200 && JSON.stringify(openapi.body) === JSON.stringify(docs.body),
+    'GET /openapi.json 200, the same document',
+  );
+  const redoc = await call('/redoc');
+  check(redoc.status === 200 && redoc.body.includes('<redoc spec-url="/openapi.json">'), 'GET /redoc 200 (ReDoc page)');
+  const redocScript = await call('/redoc/redoc.standalone.js');
+  check(
+    redocScript.status === 200 && redocScript.body.length > 500_000,
+    'GET /redoc/redoc.standalone.js 200 (redoc bundle found from dist)',
+  );
+  const root = await fetch(`${base}/`, { redirect: 'manual' });
+  check(root.status === 302 && root.headers.get('location') === '/docs', 'GET / 302 → /docs');
   const email = 'smoke@example.com';
   const password = 'correct horse battery staple';
   const registered = await call('/auth/register', {

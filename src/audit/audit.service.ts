@@ -49,11 +49,19 @@ export class AuditService implements OnModuleDestroy {
    * Outside any transaction (failed logins, logout): written in the background, and a failure
    * to write is logged, never turned into an error for the request.
    */
-  recordLater(event: AuditRecord): void {
-    const write = this.events
-      .insert(this.row(event))
-      .then(() => undefined)
-      .catch((err: unknown) => this.logger.error({ err, type: event.type }, 'Could not write an audit event'))
+  recordLater(...events: AuditRecord[]): void {
+    // One after the other, so that events of one request keep their order in created_at.
+    const write = events
+      .reduce(
+        (previous, event) =>
+          previous.then(() =>
+            this.events
+              .insert(this.row(event))
+              .then(() => undefined)
+              .catch((err: unknown) => this.logger.error({ err, type: event.type }, 'Could not write an audit event')),
+          ),
+        Promise.resolve(),
+      )
       .finally(() => this.pending.delete(write));
     this.pending.add(write);
   }

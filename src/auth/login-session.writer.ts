@@ -14,8 +14,8 @@ const COMPLETE_SQL = prepared(
 
 export interface LoginWrite {
   userId: string;
-  /** The hash the password was verified against: no session if the account has another one now. */
-  passwordHash: string;
+  /** The hash the password was verified against: no session if the account has another one now (null: no password in the proof). */
+  passwordHash: string | null;
   client: ClientInfo;
   lifetimeSeconds: number;
   scope: string;

@@ -26,12 +26,15 @@ import { grantScopes } from './scopes.js';
 const MAX_CREDENTIAL_LENGTH = 1024;
 const INVALID_SCOPE = 'The requested scope is unknown or not allowed for this account';
 
-/** A user who just proved who they are, holding the attempt's throttle slot until complete(). */
+/**
+ * A user who just proved who they are. A password proof names the hash it was checked against
+ * (complete() refuses the login if the account has another one by then) and holds the attempt's
+ * throttle slot until complete() settles it; other proofs pass `passwordHash: null` and no attempt.
+ */
 export interface LoginProof {
   user: User;
-  /** The password hash the proof was checked against (the race check of complete()). */
-  passwordHash: string;
-  attempt: ThrottledAttempt;
+  passwordHash: string | null;
+  attempt?: ThrottledAttempt;
 }
 
 /** How the login's tokens reach the client (audit detail). */
@@ -94,11 +97,11 @@ export class LoginService {
     const { user } = proof;
     const scopes = grantScopes(requestedScope, user.roles);
     if (!scopes) {
-      await proof.attempt.reset();
+      await proof.attempt?.reset();
       throw new OAuthError('invalid_scope', INVALID_SCOPE);
     }
     const scope = scopes.join(' ');
-    const created = await proof.attempt.succeed((throttleKeys) =>
+    const write = (throttleKeys: string[]) =>
       this.writer.create({
         userId: user.id,
         passwordHash: proof.passwordHash,
@@ -107,8 +110,8 @@ export class LoginService {
         scope,
         event: this.audit.row({ type: 'login_success', userId: user.id, client, details: { via, scope } }),
         throttleKeys,
-      }),
-    );
+      });
+    const created = proof.attempt ? await proof.attempt.succeed(write) : await write([]);
     if (!created) {
       this.audit.recordLater({ type: 'login_failure', userId: user.id, client, details: { reason: 'stale_proof' } });
       throw new LoginRefusedError('bad_credentials', BAD_CREDENTIALS);
@@ -168,13 +171,14 @@ export class LoginService {
 
   private recordRefusal(user: User | null, reason: LoginRefusal, lockedNow: boolean, client: ClientInfo): void {
     const userId = user?.id ?? null;
-    this.audit.recordLater({
-      type: 'login_failure',
+    const failure = {
+      type: 'login_failure' as const,
       userId,
       client,
       details: { reason: user ? reason : 'unknown_account' },
-    });
-    if (lockedNow) this.audit.recordLater({ type: 'login_locked', userId, client, details: {} });
+    };
+    if (lockedNow) this.audit.recordLater(failure, { type: 'login_locked', userId, client, details: {} });
+    else this.audit.recordLater(failure);
   }
 
   /**

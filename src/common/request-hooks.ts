@@ -22,12 +22,12 @@ export interface RequestHookOptions {
  * Everything here runs on every request, so it stays small: the access line goes through a logger
  * without redaction (createAccessLogger), as it only carries fields built here.
  */
-type WithUser = FastifyRequest & { user?: { userId?: string; id?: string } };
+type WithUser = FastifyRequest & { user?: { userId?: string; user?: { id?: string } } };
 
-/** A protected route's principal (`userId`), or the user a password grant just authenticated (`id`). */
+/** A protected route's principal (`userId`), or the user a login just proved (the proof's `user.id`). */
 function userIdOf(request: FastifyRequest): string | undefined {
   const user = (request as WithUser).user;
-  return user ? (user.userId ?? user.id) : undefined;
+  return user ? (user.userId ?? user.user?.id) : undefined;
 }
 
 export function installRequestHooks(fastify: FastifyInstance, { pino, metrics, isDraining }: RequestHookOptions): void {

@@ -68,7 +68,8 @@ export class UsersController {
   @RateLimited()
   @ApiTooManyRequestsResponse({
     description:
-      'Retry-After: the password re-check counts in the account\'s login back-off (per account and address); ' +
+      'Retry-After: over 30 requests a minute from this IP, or the login back-off: the password re-check counts ' +
+      'as a login attempt (per account and address); ' +
       'after LOGIN_MAX_FAILURES wrong passwords even the right one is refused while the wait runs',
     type: ErrorResponseDto,
   })
@@ -88,7 +89,8 @@ export class UsersController {
   @RateLimited()
   @ApiTooManyRequestsResponse({
     description:
-      'Retry-After: the password re-check counts in the account\'s login back-off (per account and address); ' +
+      'Retry-After: over 30 requests a minute from this IP, or the login back-off: the password re-check counts ' +
+      'as a login attempt (per account and address); ' +
       'after LOGIN_MAX_FAILURES wrong passwords even the right one is refused while the wait runs',
     type: ErrorResponseDto,
   })

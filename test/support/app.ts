@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory.js';
 import { createPino } from '../../src/common/logger.js';
 import { type AppConfig, loadConfig } from '../../src/config/app-config.js';
+import { openMigratedPglite } from './pglite-snapshot.js';
 
 export const TEST_JWT_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
@@ -41,6 +42,7 @@ export async function startApp(
   options: { dataDir?: string } = {},
 ): Promise<TestApp> {
   const config = loadConfig(testEnv(overrides));
+  if (!config.databaseUrl && !options.dataDir) await openMigratedPglite();
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
