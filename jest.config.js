@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 const swc = JSON.parse(readFileSync(new URL('./.swcrc.jest.json', import.meta.url), 'utf8'));
+const WORKER_ENV = '<rootDir>/test/support/worker-env.ts';
 const REQUIRED_ESM = ['content-disposition'];
 
 const base = {
@@ -23,10 +25,11 @@ const base = {
 export default {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
-    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
-    { ...base, displayName: 'browser', testMatch: ['<rootDir>/test/**/*.browser-spec.ts'] },
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], setupFiles: [WORKER_ENV] },
+    { ...base, displayName: 'browser', testMatch: ['<rootDir>/test/**/*.browser-spec.ts'], setupFiles: [WORKER_ENV] },
   ],
   testTimeout: 60000,
-  // e2e files share one Postgres database when TEST_DATABASE_URL is set.
-  maxWorkers: 1,
+  // Files run in parallel; each worker has its own database and Redis DB (test/support/workers.ts).
+  // Capped so that the per-worker Redis DBs fit in Redis' default 16.
+  maxWorkers: Math.min(4, Math.max(2, availableParallelism())),
 };

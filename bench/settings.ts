@@ -22,5 +22,5 @@ export const DATABASE_URL = process.env.DATABASE_URL || undefined;
 export const NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=256'];
 export const PRELOAD = ['--require', join(ROOT, 'dist/src/threadpool.cjs')];
 export const SERVER_ARGS = [...NODE_FLAGS, ...PRELOAD, join(ROOT, 'dist/warden.mjs')];
-/** README "Deploying": one malloc arena, so argon2's 19 MiB blocks are reused instead of kept per thread. */
+/** docs/deployment.md: one malloc arena, so argon2's 19 MiB blocks are reused instead of kept per thread. */
 export const MALLOC_ENV = { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '1' };
