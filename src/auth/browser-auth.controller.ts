@@ -4,7 +4,6 @@ import {
   ForbiddenException,
   Header,
   HttpCode,
-  HttpException,
   Inject,
   Post,
   Req,
@@ -30,6 +29,7 @@ import { clientInfo } from '../common/client-info.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { AcceptsForm } from '../common/form-body.decorator.js';
 import { OAuthError } from '../common/oauth-error.js';
+import { bearerChallenge } from '../common/www-authenticate.js';
 import { Public } from '../common/public.decorator.js';
 import { RateLimited } from '../limits/rate-limit.decorator.js';
 import { type AppConfig } from '../config/app-config.js';
@@ -48,16 +48,12 @@ const EXAMPLE_SET_COOKIE =
   'access_token=…; Max-Age=900; Path=/; HttpOnly; Secure; SameSite=Lax, ' +
   'refresh_token=…; Max-Age=2592000; Path=/auth; HttpOnly; Secure; SameSite=Strict';
 
-/** Re-shapes an RFC 6749 error (the token endpoint's) as the contract's error body. */
-function asHttpError(error: unknown, reply: FastifyReply): unknown {
+/** A refused login is 401 (wrong credentials) or 403 (unverified, disabled) here, not RFC 6749's 400. */
+function asHttpError(error: unknown): unknown {
   if (error instanceof LoginRefusedError) {
     return error.reason === 'bad_credentials'
       ? new UnauthorizedException(error.description)
       : new ForbiddenException(error.description);
-  }
-  if (error instanceof OAuthError) {
-    reply.headers(error.headers);
-    return new HttpException(error.description, error.getStatus());
   }
   return error;
 }
@@ -114,7 +110,7 @@ export class BrowserAuthController {
       const user = await this.credentials.authenticate((dto.email ?? dto.username)!, dto.password, client);
       issued = await this.issuer.login(user, client, undefined, 'cookie');
     } catch (error) {
-      throw asHttpError(error, reply);
+      throw asHttpError(error);
     }
     this.setCookies(reply, issued);
     return { user: UserDto.from(issued.user), expires_in: issued.expiresIn };
@@ -150,7 +146,7 @@ export class BrowserAuthController {
       if (error instanceof OAuthError && error.code === 'invalid_grant') {
         throw new UnauthorizedException(error.description);
       }
-      throw asHttpError(error, reply);
+      throw asHttpError(error);
     }
     this.setCookies(reply, issued);
     return { expires_in: issued.expiresIn };
@@ -174,7 +170,7 @@ export class BrowserAuthController {
     clearAuthCookies(reply, this.config);
     const session = await this.currentSession(request);
     if (!session) {
-      reply.header('WWW-Authenticate', 'Bearer realm="warden", error="invalid_token"');
+      reply.header('WWW-Authenticate', bearerChallenge('invalid_token'));
       throw new UnauthorizedException('Invalid or expired credentials');
     }
     if (await this.sessions.revoke(session.id, session.userId, 'logout')) {

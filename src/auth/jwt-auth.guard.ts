@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IS_PUBLIC } from '../common/public.decorator.js';
 import { type JwtFailure, JwtStrategy } from './jwt.strategy.js';
 import type { Principal } from '../common/principal.js';
+import { bearerChallenge } from '../common/www-authenticate.js';
 import { runStrategy } from './run-strategy.js';
 
 /** Global guard: every route needs a valid access token unless marked @Public(). */
@@ -35,10 +36,7 @@ export class JwtAuthGuard implements CanActivate {
     if (user) return user;
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const missing = info?.reason === 'missing';
-    reply.header(
-      'WWW-Authenticate',
-      missing ? 'Bearer realm="warden"' : 'Bearer realm="warden", error="invalid_token"',
-    );
+    reply.header('WWW-Authenticate', bearerChallenge(missing ? undefined : 'invalid_token'));
     throw new UnauthorizedException(missing ? 'Authentication required' : 'Invalid or expired access token');
   }
 }

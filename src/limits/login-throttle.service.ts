@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { sha256Hex } from '../common/secrets.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ACCOUNT_MAX_FAILURES } from './backoff.js';
@@ -12,10 +12,6 @@ import { PgLoginThrottleStore } from './pg-login-throttle.store.js';
 import { RedisLoginThrottleStore } from './redis-login-throttle.store.js';
 
 const PRUNE_INTERVAL_MS = 3600_000;
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
 
 /**
  * Per-account brute-force defence (contract §6). `subject` names the account: `user:<id>` for
@@ -51,11 +47,11 @@ export class LoginThrottleService implements OnModuleInit, OnModuleDestroy {
   }
 
   countersFor(subject: string, ip: string | null | undefined): ThrottleCounter[] {
-    const account = sha256(`account:${subject}`);
+    const account = sha256Hex(`account:${subject}`);
     const address = clientAddress(ip);
     return [
       { id: account, group: account, threshold: ACCOUNT_MAX_FAILURES },
-      { id: sha256(`ip:${subject}\n${address}`), group: account, threshold: this.config.loginMaxFailures },
+      { id: sha256Hex(`ip:${subject}\n${address}`), group: account, threshold: this.config.loginMaxFailures },
     ];
   }
 

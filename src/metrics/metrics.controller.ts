@@ -1,38 +1,34 @@
 import { Controller, Get, Inject, Req, Res, UnauthorizedException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { bearerToken } from '../common/bearer-token.js';
 import { Public } from '../common/public.decorator.js';
+import { sameSecret } from '../common/secrets.js';
+import { bearerChallenge } from '../common/www-authenticate.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MetricsService } from './metrics.service.js';
-
-const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /** Prometheus scrape endpoint: not an API route (no JWT, not in Swagger); METRICS_TOKEN guards it when set. */
 @ApiExcludeController()
 @Public()
 @Controller('metrics')
 export class MetricsController {
-  private readonly expected?: Buffer;
+  private readonly expected?: string;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly metrics: MetricsService,
   ) {
-    this.expected = config.metricsToken ? digest(config.metricsToken) : undefined;
+    this.expected = config.metricsToken || undefined;
   }
 
   @Get()
   async scrape(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     if (this.expected) {
       const token = bearerToken(request);
-      if (!token || !timingSafeEqual(digest(token), this.expected)) {
-        reply.header(
-          'WWW-Authenticate',
-          token ? 'Bearer realm="warden", error="invalid_token"' : 'Bearer realm="warden"',
-        );
+      if (!token || !sameSecret(token, this.expected)) {
+        reply.header('WWW-Authenticate', bearerChallenge(token ? 'invalid_token' : undefined));
         throw new UnauthorizedException('A valid METRICS_TOKEN bearer token is required');
       }
     }

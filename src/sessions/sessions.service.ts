@@ -1,8 +1,9 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { type EntityManager, Repository } from 'typeorm';
 import type { AuditRow } from '../audit/audit.service.js';
+import { sha256Hex } from '../common/secrets.js';
 import { prepared } from '../config/prepared-statements.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { ClientInfo } from '../common/client-info.js';
@@ -35,7 +36,7 @@ const CREATE_SQL = prepared(
 );
 
 export function hashRefreshToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return sha256Hex(token);
 }
 
 /** 256 random bits, URL-safe. */
