@@ -5,6 +5,7 @@ import { UserChangeNotify1795243215049 } from './1795243215049-UserChangeNotify.
 import { AbuseLimitsAndAudit1795244646441 } from './1795244646441-AbuseLimitsAndAudit.js';
 import { LoginThrottleReserve1795253132806 } from './1795253132806-LoginThrottleReserve.js';
 import { LoginSessionCreate1795256506591 } from './1795256506591-LoginSessionCreate.js';
+import { LoginAttemptsInFlight1795262000000 } from './1795262000000-LoginAttemptsInFlight.js';
 
 // Every migration, oldest first. `npm run migration:check` fails when a file in this folder is
 // missing here, so a generated migration cannot be forgotten.
@@ -16,4 +17,5 @@ export const allMigrations = [
   AbuseLimitsAndAudit1795244646441,
   LoginThrottleReserve1795253132806,
   LoginSessionCreate1795256506591,
+  LoginAttemptsInFlight1795262000000,
 ];

@@ -1,6 +1,7 @@
 /**
- * `npm run build`'s second step: the compiled server (dist/src/main.js, which carries the
- * decorator metadata tsc emits) bundled into one ES module, dist/warden.mjs, which
+ * `npm run build`'s second step: the compiled server (dist/src/production.js: main.js with
+ * NODE_ENV defaulting to production; tsc's output carries the decorator metadata) bundled into
+ * one ES module, dist/warden.mjs, which
  * `npm run start:prod` runs. Loading ~1,500 files of node_modules one by one was two thirds of
  * the time from spawn to ready (issue 7: ≤ 2 s); one file loads in a fraction of it.
  *
@@ -30,7 +31,7 @@ const external = [
 ];
 
 await build({
-  entryPoints: ['dist/src/main.js'],
+  entryPoints: ['dist/src/production.js'],
   outfile: 'dist/warden.mjs',
   bundle: true,
   platform: 'node',

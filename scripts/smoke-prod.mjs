@@ -3,6 +3,7 @@
  * `npm run start:prod` runs it) on a throwaway embedded database, through the paths that load
  * what the bundle leaves outside (argon2, PGlite, Swagger UI's files): ready, docs, register,
  * password grant, /users/me, refresh grant, SIGTERM → exit 0. Prints the start-to-ready time.
+ * NODE_ENV stays unset, as the bundle defaults to production.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,14 +21,15 @@ const port = await new Promise((resolve) => {
 const base = `http://127.0.0.1:${port}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'warden-smoke-'));
 const started = Date.now();
+// NODE_ENV is left unset: the bundle must default to production (checked through /metrics below).
+const { NODE_ENV: _ignored, ...inherited } = process.env;
 const child = spawn(
   process.execPath,
   ['--max-semi-space-size=4', '--max-old-space-size=256', '--require', './dist/src/threadpool.cjs', 'dist/warden.mjs'],
   {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
-      ...process.env,
-      NODE_ENV: 'production',
+      ...inherited,
       PORT: String(port),
       HOST: '127.0.0.1',
       APP_URL: base,
@@ -75,6 +77,7 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   console.log(`production bundle: ready ${Date.now() - started} ms after spawn (embedded database)`);
+  check((await call('/metrics')).status === 404, 'GET /metrics 404 (production by default, no METRICS_TOKEN)');
   check((await call('/docs')).status === 200, 'GET /docs 200 (Swagger UI)');
   check((await call('/docs/swagger-ui.css')).status === 200, 'GET /docs/swagger-ui.css 200 (swagger-ui-dist files)');
   const docs = await call('/docs-json');

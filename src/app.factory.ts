@@ -10,7 +10,9 @@ import { PinoLoggerService } from './common/logger.js';
 import { rejectUnstorableText } from './common/request-text.js';
 import { requestIdFor } from './common/request-id.js';
 import { installRequestHooks } from './common/request-hooks.js';
+import { VALIDATION_OPTIONS } from './common/validation.js';
 import { type AppConfig } from './config/app-config.js';
+import { fastifyTrustProxy } from './config/trust-proxy.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { setupSwagger } from './swagger.js';
 
@@ -58,7 +60,7 @@ export async function createApp(
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestIdFor,
     requestIdHeader: false,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     // Draining is answered by our onRequest hook (request-hooks.ts), in the contract's error shape.
     return503OnClosing: false,
     ...SERVER_TIMEOUTS,
@@ -95,9 +97,7 @@ export async function createApp(
   };
   app.getHttpServer().on('connection', noteActivity).on('request', noteActivity);
 
-  app.useGlobalPipes(
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, forbidUnknownValues: true }),
-  );
+  app.useGlobalPipes(new ValidationPipe(VALIDATION_OPTIONS));
   setupSwagger(app);
   try {
     await app.init();

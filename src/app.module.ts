@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -9,6 +9,7 @@ import { RolesGuard } from './auth/roles.guard.js';
 import { ScopesGuard } from './auth/scopes.guard.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { ContentTypeGuard } from './common/content-type.guard.js';
+import { PrivateResponseInterceptor } from './common/private-response.js';
 import { type AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { dataSourceOptions } from './config/database.js';
@@ -62,6 +63,7 @@ export class AppModule {
         // After authentication, in this order: @Roles() then @Scopes().
         { provide: APP_GUARD, useClass: RolesGuard },
         { provide: APP_GUARD, useClass: ScopesGuard },
+        { provide: APP_INTERCEPTOR, useClass: PrivateResponseInterceptor },
       ],
     };
   }

@@ -16,7 +16,7 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
-  const pino = createPino(config.logLevel);
+  const pino = createPino(config.logLevel, undefined, config.logFormat);
   const app = await createApp(config, pino);
   installGracefulShutdown(app, pino, config.shutdownTimeout * 1000);
   await app.listen({ port: config.port, host: config.host });

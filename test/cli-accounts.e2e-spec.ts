@@ -116,6 +116,35 @@ describe('npm run cli -- users:import (validation) and user:role / user:disable 
     }
   }, 90_000);
 
+  it('refuses hashes too costly to verify at login: bcrypt above cost 14, argon2 above m=256 MiB, t=10, p=8', async () => {
+    const file = join(dir, 'costly.jsonl');
+    const salt = 'c2FsdHNhbHRzYWx0c2FsdA';
+    const digest = 'ZGlnZXN0ZGlnZXN0ZGlnZXN0ZGlnZXN0ZGlnZXN0ZGk';
+    const argon = (params: string) => `$argon2id$v=19$${params}$${salt}$${digest}`;
+    writeFileSync(
+      file,
+      [
+        { email: 'cost15@example.com', password_hash: bcryptHash.replace(/^\$2[aby]\$04\$/, '$2b$15$') },
+        { email: 'cost31@example.com', password_hash: bcryptHash.replace(/^\$2[aby]\$04\$/, '$2b$31$') },
+        { email: 'memory@example.com', password_hash: argon('m=262145,t=3,p=1') },
+        { email: 'passes@example.com', password_hash: argon('m=65536,t=11,p=1') },
+        { email: 'lanes@example.com', password_hash: argon('m=65536,p=9,t=3') },
+      ]
+        .map((row) => JSON.stringify(row))
+        .join('\n'),
+    );
+    const res = await cli('users:import', file);
+    expect(res.code).toBe(0);
+    expect(parseSummary(res.stdout)).toMatchObject({ imported: 0, rejected: 5 });
+    expect(res.stderr.trim().split('\n')).toEqual([
+      'line 1: rejected: password_hash bcrypt cost 15 is above 14',
+      'line 2: rejected: password_hash bcrypt cost 31 is above 14',
+      'line 3: rejected: password_hash argon2 parameter m=262145 is above m=262144',
+      'line 4: rejected: password_hash argon2 parameter t=11 is above t=10',
+      'line 5: rejected: password_hash argon2 parameter p=9 is above p=8',
+    ]);
+  }, 90_000);
+
   it('stops with a clear message for a missing file, a bad CSV header or no file at all', async () => {
     const missing = await cli('users:import', join(dir, 'nope.csv'));
     expect(missing.code).toBe(1);

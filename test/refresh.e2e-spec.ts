@@ -198,10 +198,20 @@ describe('POST /auth/revoke (RFC 7009)', () => {
   it.each([
     ['garbage', { token: 'garbage' }],
     ['a JWT-shaped forgery', { token: 'a.b.c' }],
-    ['no token at all', {}],
     ['extra client parameters', { token: 'x', client_id: 'spa', token_type_hint: 'nonsense' }],
   ])('answers 200 for %s', async (_name, form) => {
     const res = await http.post('/auth/revoke', { form });
     expect(res.status).toBe(200);
+  });
+
+  it.each([
+    ['no token at all', { form: {} }],
+    ['an empty token', { form: { token: '' } }],
+    ['a token that is not a string', { json: { token: 42 } }],
+  ])('answers 400 invalid_request for %s (RFC 7009: a malformed request)', async (_name, body) => {
+    const res = await http.post('/auth/revoke', body);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: 'invalid_request', error_description: 'Missing parameter: token (one string)' });
+    expect(res.headers.get('cache-control')).toBe('no-store');
   });
 });

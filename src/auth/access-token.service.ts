@@ -5,7 +5,7 @@ import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { Role } from '../common/principal.js';
 import { JwtKeysService } from './jwt-keys.service.js';
-import { CLOCK_TOLERANCE_SECONDS, VerifiedTokenCache } from './verified-token-cache.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 export interface AccessTokenClaims extends JWTPayload {
   sub: string;
@@ -64,12 +64,21 @@ export class AccessTokenService {
     );
   }
 
-  /** Verifies signature (pinned algorithm, known kid), typ, iss, aud, exp and nbf. */
+  /**
+   * Verifies signature (pinned algorithm, known kid), typ, iss, aud, exp, nbf and iat. Expiry is
+   * exact (refused from the `exp` second on); JWT_CLOCK_TOLERANCE only excuses a signer whose
+   * clock runs ahead (`nbf`, `iat` in the future).
+   */
   async verify(token: string): Promise<AccessTokenClaims> {
     if (token.length > MAX_TOKEN_LENGTH) throw new InvalidAccessTokenError('token too large');
-    const cached = this.verified.get(token, Math.floor(Date.now() / 1000));
+    const now = Math.floor(Date.now() / 1000);
+    const cached = this.verified.get(token, now);
     if (cached) return cached;
     const claims = await this.verifyUncached(token);
+    if (claims.exp! <= now) throw new InvalidAccessTokenError('token expired');
+    if (typeof claims.iat !== 'number' || claims.iat > now + this.config.jwt.clockTolerance) {
+      throw new InvalidAccessTokenError('token issued in the future');
+    }
     // Shared by every later request with this token: nobody may change it.
     Object.freeze(claims.roles);
     this.verified.set(token, Object.freeze(claims));
@@ -91,7 +100,7 @@ export class AccessTokenService {
           audience: this.config.jwt.audience,
           typ: 'at+jwt',
           requiredClaims: ['sub', 'sid', 'exp', 'iat', 'jti'],
-          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+          clockTolerance: this.config.jwt.clockTolerance,
         },
       );
       if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string' || !Array.isArray(payload.roles)) {

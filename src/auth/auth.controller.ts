@@ -14,13 +14,15 @@ import { clientInfo } from '../common/client-info.js';
 import { AcceptsForm } from '../common/form-body.decorator.js';
 import { ErrorResponseDto, OAuthErrorResponseDto } from '../common/error-response.dto.js';
 import { OAuthErrors } from '../common/oauth-errors.decorator.js';
+import { PrivateResponse } from '../common/private-response.js';
 import { Public } from '../common/public.decorator.js';
 import { RateLimited } from '../limits/rate-limit.decorator.js';
 import { UserDto } from '../users/dto/user.dto.js';
-import type { User } from '../users/user.entity.js';
 import { RegisterDto } from './dto/register.dto.js';
 import { TokenRequestDto, TokenResponseDto } from './dto/token-response.dto.js';
-import { PasswordGrantGuard, type TokenEndpointRequest } from './password-grant.guard.js';
+import { tokenResponse } from './issued-tokens.js';
+import { LocalAuthGuard, type LoginRequest, PasswordLogin } from './local-auth.guard.js';
+import { LoginService } from './login.service.js';
 import { RegistrationService } from './registration.service.js';
 import { TokenIssuerService } from './token-issuer.service.js';
 
@@ -29,10 +31,12 @@ import { TokenIssuerService } from './token-issuer.service.js';
 export class AuthController {
   constructor(
     private readonly registration: RegistrationService,
+    private readonly login: LoginService,
     private readonly issuer: TokenIssuerService,
   ) {}
 
   @Public()
+  @PrivateResponse()
   @RateLimited()
   @AcceptsForm()
   @Post('register')
@@ -57,7 +61,8 @@ export class AuthController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
-  @UseGuards(PasswordGrantGuard)
+  @PasswordLogin('token')
+  @UseGuards(LocalAuthGuard)
   @ApiOperation({
     summary: 'OAuth2 token endpoint (RFC 6749)',
     description:
@@ -74,13 +79,12 @@ export class AuthController {
       'LOGIN_MAX_FAILURES failed logins (also refuses the right password while it runs)',
     type: OAuthErrorResponseDto,
   })
-  async token(@Req() request: TokenEndpointRequest): Promise<TokenResponseDto> {
-    const tokenRequest = request.tokenRequest;
+  async token(@Req() request: LoginRequest): Promise<TokenResponseDto> {
+    const tokenRequest = request.tokenRequest!;
+    const client = clientInfo(request);
     if (tokenRequest.grant_type === 'password') {
-      return this.issuer.issueForLogin(request.user as User, clientInfo(request), tokenRequest.scope);
+      return tokenResponse(await this.login.complete(request.user!, client, tokenRequest.scope, 'token'));
     }
-    return this.issuer.toResponse(
-      await this.issuer.refresh(tokenRequest.refresh_token, clientInfo(request), tokenRequest.scope),
-    );
+    return tokenResponse(await this.issuer.refresh(tokenRequest.refresh_token, client, tokenRequest.scope));
   }
 }

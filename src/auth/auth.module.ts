@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module.js';
 import { LimitsModule } from '../limits/limits.module.js';
@@ -7,14 +6,16 @@ import { MailModule } from '../mail/mail.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenService } from './access-token.service.js';
+import { AppPassport } from './app-passport.js';
 import { AuthController } from './auth.controller.js';
 import { BrowserAuthController } from './browser-auth.controller.js';
-import { CredentialsService } from './credentials.service.js';
 import { EmailVerificationController } from './email-verification.controller.js';
 import { EmailVerificationService } from './email-verification.service.js';
 import { JwtKeysService } from './jwt-keys.service.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LocalStrategy } from './local.strategy.js';
+import { LoginSessionWriter } from './login-session.writer.js';
+import { LoginService } from './login.service.js';
 import { PasswordResetToken } from './password-reset-token.entity.js';
 import { PasswordResetController } from './password-reset.controller.js';
 import { PasswordResetService } from './password-reset.service.js';
@@ -26,7 +27,6 @@ import { WellKnownController } from './well-known.controller.js';
 
 @Module({
   imports: [
-    PassportModule,
     TypeOrmModule.forFeature([PasswordResetToken]),
     UsersModule,
     SessionsModule,
@@ -45,7 +45,8 @@ import { WellKnownController } from './well-known.controller.js';
   providers: [
     JwtKeysService,
     AccessTokenService,
-    CredentialsService,
+    LoginService,
+    LoginSessionWriter,
     TokenIssuerService,
     TokenInspectorService,
     RegistrationService,
@@ -53,7 +54,8 @@ import { WellKnownController } from './well-known.controller.js';
     PasswordResetService,
     LocalStrategy,
     JwtStrategy,
+    AppPassport,
   ],
-  exports: [AccessTokenService, JwtKeysService, JwtStrategy],
+  exports: [AccessTokenService, JwtKeysService, AppPassport],
 })
 export class AuthModule {}

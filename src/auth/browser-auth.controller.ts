@@ -1,7 +1,5 @@
 import {
-  Body,
   Controller,
-  ForbiddenException,
   Header,
   HttpCode,
   Inject,
@@ -9,6 +7,7 @@ import {
   Req,
   Res,
   UnauthorizedException,
+  UseGuards,
 } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -30,6 +29,7 @@ import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { AcceptsForm } from '../common/form-body.decorator.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { bearerChallenge } from '../common/www-authenticate.js';
+import { PrivateResponse } from '../common/private-response.js';
 import { Public } from '../common/public.decorator.js';
 import { RateLimited } from '../limits/rate-limit.decorator.js';
 import { type AppConfig } from '../config/app-config.js';
@@ -39,24 +39,17 @@ import { UserDto } from '../users/dto/user.dto.js';
 import { accessTokenFromRequest } from './access-token-extractor.js';
 import { AccessTokenService } from './access-token.service.js';
 import { clearAuthCookies, cookieOf, REFRESH_COOKIE, setAuthCookies } from './auth-cookies.js';
-import { CredentialsService, LoginRefusedError } from './credentials.service.js';
 import { SetsAuthCookies, UsesAuthCookies } from './csrf.guard.js';
 import { LoginDto, LoginResponseDto, RefreshResponseDto } from './dto/login.dto.js';
-import { type IssuedTokens, TokenIssuerService } from './token-issuer.service.js';
+import type { IssuedTokens } from './issued-tokens.js';
+import { LocalAuthGuard, type LoginRequest, PasswordLogin } from './local-auth.guard.js';
+import { asBrowserError } from './login-errors.js';
+import { LoginService } from './login.service.js';
+import { TokenIssuerService } from './token-issuer.service.js';
 
 const EXAMPLE_SET_COOKIE =
   'access_token=…; Max-Age=900; Path=/; HttpOnly; Secure; SameSite=Lax, ' +
   'refresh_token=…; Max-Age=2592000; Path=/auth; HttpOnly; Secure; SameSite=Strict';
-
-/** A refused login is 401 (wrong credentials) or 403 (unverified, disabled) here, not RFC 6749's 400. */
-function asHttpError(error: unknown): unknown {
-  if (error instanceof LoginRefusedError) {
-    return error.reason === 'bad_credentials'
-      ? new UnauthorizedException(error.description)
-      : new ForbiddenException(error.description);
-  }
-  return error;
-}
 
 /** Cookie mode for browsers (contract §3): the tokens never reach JavaScript. */
 @ApiTags('browser')
@@ -64,7 +57,7 @@ function asHttpError(error: unknown): unknown {
 export class BrowserAuthController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly credentials: CredentialsService,
+    private readonly loginService: LoginService,
     private readonly issuer: TokenIssuerService,
     private readonly accessTokens: AccessTokenService,
     private readonly sessions: SessionsService,
@@ -72,9 +65,12 @@ export class BrowserAuthController {
   ) {}
 
   @Public()
+  @PrivateResponse()
   @RateLimited()
   @AcceptsForm()
   @SetsAuthCookies()
+  @PasswordLogin('browser')
+  @UseGuards(LocalAuthGuard)
   @Post('login')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
@@ -100,23 +96,21 @@ export class BrowserAuthController {
     type: ErrorResponseDto,
   })
   async login(
-    @Body() dto: LoginDto,
-    @Req() request: FastifyRequest,
+    @Req() request: LoginRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResponseDto> {
     let issued: IssuedTokens;
     try {
-      const client = clientInfo(request);
-      const user = await this.credentials.authenticate((dto.email ?? dto.username)!, dto.password, client);
-      issued = await this.issuer.login(user, client, undefined, 'cookie');
+      issued = await this.loginService.complete(request.user!, clientInfo(request), undefined, 'cookie');
     } catch (error) {
-      throw asHttpError(error);
+      throw asBrowserError(error);
     }
     this.setCookies(reply, issued);
     return { user: UserDto.from(issued.user), expires_in: issued.expiresIn };
   }
 
   @Public()
+  @RateLimited()
   @UsesAuthCookies()
   @Post('refresh')
   @HttpCode(200)
@@ -146,7 +140,7 @@ export class BrowserAuthController {
       if (error instanceof OAuthError && error.code === 'invalid_grant') {
         throw new UnauthorizedException(error.description);
       }
-      throw asHttpError(error);
+      throw asBrowserError(error);
     }
     this.setCookies(reply, issued);
     return { expires_in: issued.expiresIn };

@@ -14,6 +14,7 @@ import { clientInfo } from '../common/client-info.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { AcceptsForm } from '../common/form-body.decorator.js';
 import { MessageResponseDto } from '../common/message-response.dto.js';
+import { PrivateResponse } from '../common/private-response.js';
 import { Public } from '../common/public.decorator.js';
 import { RateLimited } from '../limits/rate-limit.decorator.js';
 import { UserDto } from '../users/dto/user.dto.js';
@@ -30,6 +31,7 @@ export class EmailVerificationController {
   constructor(private readonly verification: EmailVerificationService) {}
 
   @Public()
+  @PrivateResponse()
   @RateLimited()
   @AcceptsForm()
   @Post('verify-email')

@@ -2,17 +2,17 @@ import { type CanActivate, type ExecutionContext, Injectable, UnauthorizedExcept
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IS_PUBLIC } from '../common/public.decorator.js';
-import { type JwtFailure, JwtStrategy } from './jwt.strategy.js';
+import { AppPassport } from './app-passport.js';
+import type { JwtFailure } from './jwt.strategy.js';
 import type { Principal } from '../common/principal.js';
 import { bearerChallenge } from '../common/www-authenticate.js';
-import { runStrategy } from './run-strategy.js';
 
 /** Global guard: every route needs a valid access token unless marked @Public(). */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly strategy: JwtStrategy,
+    private readonly passport: AppPassport,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -20,7 +20,7 @@ export class JwtAuthGuard implements CanActivate {
     if (isPublic) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest & { user?: Principal }>();
-    const { err, user, info } = await runStrategy<Principal>(this.strategy, request, http.getResponse());
+    const { err, user, info } = await this.passport.authenticate<Principal>('jwt', request, http.getResponse());
     request.user = this.handleRequest(err, user, info as JwtFailure | undefined, context);
     return true;
   }

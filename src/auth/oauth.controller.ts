@@ -24,8 +24,9 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clientInfo } from '../common/client-info.js';
-import { ErrorResponseDto } from '../common/error-response.dto.js';
+import { ErrorResponseDto, OAuthErrorResponseDto } from '../common/error-response.dto.js';
 import { AcceptsForm } from '../common/form-body.decorator.js';
+import { OAuthError } from '../common/oauth-error.js';
 import { Public } from '../common/public.decorator.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -61,12 +62,21 @@ export class OAuthController {
     summary: 'Revoke a token (RFC 7009)',
     description:
       'A refresh token or an access token: the session it belongs to is revoked and every token of it stops working ' +
-      'at once. Always 200 with an empty body, also for an unknown or invalid token (RFC 7009 §2.2).',
+      'at once. Always 200 with an empty body for any token value, also an unknown or invalid one (RFC 7009 §2.2); ' +
+      'a request without a `token` parameter is malformed: 400 `invalid_request` (RFC 7009 §2.2.1).',
   })
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ type: TokenParamDto })
   @ApiOkResponse({ description: 'Revoked, or nothing to revoke (empty body)' })
+  @ApiBadRequestResponse({
+    description: '`invalid_request`: no `token` parameter, or not a single string',
+    type: OAuthErrorResponseDto,
+  })
   async revoke(@Body() body: unknown, @Req() request: FastifyRequest): Promise<void> {
+    const value = body !== null && typeof body === 'object' ? (body as Record<string, unknown>).token : undefined;
+    if (typeof value !== 'string' || value === '') {
+      throw new OAuthError('invalid_request', 'Missing parameter: token (one string)');
+    }
     const token = tokenParam(body);
     if (token) await this.inspector.revoke(token, clientInfo(request));
   }

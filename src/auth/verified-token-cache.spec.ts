@@ -1,15 +1,15 @@
-import { CLOCK_TOLERANCE_SECONDS, VerifiedTokenCache } from './verified-token-cache.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 describe('VerifiedTokenCache', () => {
   const now = 1_800_000_000;
 
-  it('returns the claims of a cached token until its exp (plus the clock tolerance)', () => {
+  it('returns the claims of a cached token until the second before its exp, never from exp on', () => {
     const cache = new VerifiedTokenCache<{ exp?: number; sub: string }>(10);
     cache.set('a.b.c', { exp: now + 60, sub: 'u1' });
     expect(cache.get('a.b.c', now)).toEqual({ exp: now + 60, sub: 'u1' });
-    expect(cache.get('a.b.c', now + 60 + CLOCK_TOLERANCE_SECONDS - 1)).toEqual({ exp: now + 60, sub: 'u1' });
-    // jose refuses once exp <= now - tolerance; so does the cache, and it forgets the entry.
-    expect(cache.get('a.b.c', now + 60 + CLOCK_TOLERANCE_SECONDS)).toBeUndefined();
+    expect(cache.get('a.b.c', now + 59)).toEqual({ exp: now + 60, sub: 'u1' });
+    // Expiry is exact: no clock tolerance on exp; the entry is forgotten.
+    expect(cache.get('a.b.c', now + 60)).toBeUndefined();
     expect(cache.size).toBe(0);
     expect(cache.get('a.b.c', now)).toBeUndefined();
   });

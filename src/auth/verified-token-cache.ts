@@ -1,6 +1,3 @@
-/** Seconds of clock skew allowed on `exp` and `nbf`, here and in jose's check. */
-export const CLOCK_TOLERANCE_SECONDS = 5;
-
 /**
  * Access tokens whose signature and claims were verified, so that the next request with the same
  * token skips the signature check (a WebCrypto job on libuv's pool, a fifth of an authenticated
@@ -24,7 +21,8 @@ export class VerifiedTokenCache<T extends { exp?: number }> {
   get(token: string, nowSeconds: number): T | undefined {
     const claims = this.entries.get(token);
     if (claims === undefined) return undefined;
-    if (claims.exp === undefined || claims.exp <= nowSeconds - CLOCK_TOLERANCE_SECONDS) {
+    // Expiry is exact: a token is refused from its `exp` second on (no clock tolerance here).
+    if (claims.exp === undefined || claims.exp <= nowSeconds) {
       this.entries.delete(token);
       return undefined;
     }

@@ -2,6 +2,7 @@ import { extname } from 'node:path';
 import { isEmail } from 'class-validator';
 import { normalizeEmail } from '../users/email.js';
 import { USERNAME_PATTERN } from '../users/dto/update-me.dto.js';
+import { bcryptCost, MAX_BCRYPT_COST } from '../users/hash-costs.js';
 
 export type ImportFormat = 'csv' | 'jsonl';
 
@@ -23,6 +24,8 @@ export class ImportFileError extends Error {}
 const BCRYPT = /^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/;
 // PHC strings list m, t, p in any order (argon2-cffi: m,t,p; node-argon2: m,p,t).
 const ARGON2 = /^\$argon2(id|i|d)\$v=\d+\$[mtp]=\d+(,[mtp]=\d+){2}\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
+/** The costliest argon2 parameters imported: m = 256 MiB (in KiB), t = 10 passes, p = 8 lanes. */
+export const MAX_ARGON2 = { m: 262_144, t: 10, p: 8 } as const;
 const TRUE = ['true', 't', '1', 'yes', 'y'];
 const FALSE = ['false', 'f', '0', 'no', 'n', ''];
 
@@ -68,6 +71,29 @@ function verifiedFlag(value: unknown): boolean | undefined {
   return undefined;
 }
 
+/**
+ * A hash that would cost too much to verify at login (every login of it, and every guess, pays
+ * the cost; a `$2b$31$` hash takes days) is refused: the account can be reset instead.
+ */
+function hashCostError(hash: string): string | null {
+  const cost = bcryptCost(hash);
+  if (cost !== null) {
+    return cost > MAX_BCRYPT_COST ? `password_hash bcrypt cost ${cost} is above ${MAX_BCRYPT_COST}` : null;
+  }
+  const params = Object.fromEntries(
+    hash
+      .split('$')[3]
+      .split(',')
+      .map((pair) => pair.split('=') as [string, string]),
+  ) as Record<keyof typeof MAX_ARGON2, string>;
+  for (const name of ['m', 't', 'p'] as const) {
+    if (Number(params[name]) > MAX_ARGON2[name]) {
+      return `password_hash argon2 parameter ${name}=${params[name]} is above ${name}=${MAX_ARGON2[name]}`;
+    }
+  }
+  return null;
+}
+
 /** Validates one record; the messages name the field, never its value (hashes stay out of logs). */
 export function validateRecord(record: Record<string, unknown>, line: number): RowResult {
   const { email, password_hash: hash, email_verified: verified, username } = record;
@@ -78,6 +104,8 @@ export function validateRecord(record: Record<string, unknown>, line: number): R
   if (!BCRYPT.test(hash) && !(ARGON2.test(hash) && hash.length <= 255)) {
     return { error: 'password_hash is not a bcrypt ($2a$/$2b$/$2y$) or argon2 hash' };
   }
+  const costError = hashCostError(hash);
+  if (costError) return { error: costError };
   const emailVerified = verifiedFlag(verified);
   if (emailVerified === undefined) return { error: 'email_verified must be true or false' };
   let name: string | null = null;

@@ -53,6 +53,9 @@ export function sendError(exception: unknown, request: FastifyRequest, reply: Fa
     return;
   }
   if (exception instanceof HttpException) {
+    // Errors that tell the client when to come back (429, 503) carry their Retry-After.
+    const { headers } = exception as HttpException & { headers?: Record<string, string> };
+    if (headers) reply.headers(headers);
     reply.status(exception.getStatus()).send(errorBody(exception.getStatus(), messageOf(exception), requestId));
     return;
   }

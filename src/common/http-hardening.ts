@@ -22,9 +22,10 @@ const API_CSP = {
 };
 
 /**
- * Swagger UI at /docs: its scripts and stylesheet are files of our own origin; it needs inline
- * styles (the page template and the UI's style attributes) and data: images (its icons). No
- * inline or foreign script is allowed; its requests (Try it out, Authorize) go to this origin.
+ * Swagger UI at /docs and ReDoc at /redoc: their scripts and stylesheets are files of our own
+ * origin; they need inline styles (the page templates, the UI's style attributes, ReDoc's
+ * generated style sheets) and data: images (their icons). No inline or foreign script is
+ * allowed; their requests (the document, Try it out, Authorize) go to this origin.
  */
 const DOCS_CSP = [
   "default-src 'self'",
@@ -38,10 +39,10 @@ const DOCS_CSP = [
   "form-action 'self'",
   "frame-ancestors 'none'",
 ].join('; ');
+/** ReDoc also runs its search index in a worker it creates from a blob: URL. */
+const REDOC_CSP = `${DOCS_CSP}; worker-src 'self' blob:`;
 
-function isDocs(url: string): boolean {
-  return url === '/docs' || url.startsWith('/docs/') || url.startsWith('/docs?');
-}
+const docsPage = (url: string) => /^\/(docs|redoc)(\/|\?|$)/.exec(url)?.[1];
 
 /**
  * The headers helmet sets for these options, computed once. They are the same for every
@@ -77,9 +78,11 @@ export function registerSecurityHeaders(app: NestFastifyApplication, config: App
     xFrameOptions: { action: 'deny' },
   });
   const docsHeaders = { ...headers, 'content-security-policy': DOCS_CSP };
+  const redocHeaders = { ...headers, 'content-security-policy': REDOC_CSP };
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
-    reply.headers(isDocs(request.url) ? docsHeaders : headers);
+    const page = docsPage(request.url);
+    reply.headers(page === 'docs' ? docsHeaders : page === 'redoc' ? redocHeaders : headers);
     done();
   });
   fastify.server.headersTimeout = HEADERS_TIMEOUT_MS;

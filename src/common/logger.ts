@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Logger as Pino } from 'pino';
+import pretty from 'pino-pretty';
 
 /** Never written to the log, whatever a caller passes (contract: no secrets in logs). */
 const REDACT = [
@@ -44,7 +45,33 @@ function bufferedStdout(): pino.DestinationStream {
   return stream;
 }
 
-export function createPino(level: string, destination?: NodeJS.WritableStream): Pino {
+/**
+ * `pretty`: pino-pretty in-process (a worker transport would not survive the production bundle),
+ * one readable line per entry, colours only on a terminal. For people reading a development
+ * console; anything that collects logs wants `json`.
+ */
+function prettyStream(destination?: NodeJS.WritableStream): pino.DestinationStream {
+  const target = destination ?? process.stdout;
+  return pretty({
+    destination: target,
+    colorize: (target as NodeJS.WriteStream).isTTY === true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'context',
+    messageFormat: '{if context}[{context}] {end}{msg}',
+    singleLine: false,
+    sync: true,
+  });
+}
+
+export function createPino(
+  level: string,
+  destination?: NodeJS.WritableStream,
+  format: 'json' | 'pretty' = 'json',
+): Pino {
+  const stream =
+    format === 'pretty'
+      ? prettyStream(destination)
+      : ((destination as pino.DestinationStream | undefined) ?? bufferedStdout());
   return pino(
     {
       level,
@@ -52,7 +79,7 @@ export function createPino(level: string, destination?: NodeJS.WritableStream): 
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    (destination as pino.DestinationStream | undefined) ?? bufferedStdout(),
+    stream,
   );
 }
 

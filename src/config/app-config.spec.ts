@@ -40,6 +40,27 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATA_DIR: dataDir }).metricsToken).toBeUndefined();
   });
 
+  it('logs pretty in development and JSON elsewhere unless LOG_FORMAT says otherwise', () => {
+    expect(loadConfig({ DATA_DIR: dataDir }).logFormat).toBe('pretty');
+    expect(loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'test' }).logFormat).toBe('json');
+    expect(loadConfig({ NODE_ENV: 'production', SMTP_URL: 'smtp://mail:25', JWT_SECRET: SECRET }).logFormat).toBe(
+      'json',
+    );
+    expect(loadConfig({ DATA_DIR: dataDir, LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'test', LOG_FORMAT: 'Pretty' }).logFormat).toBe('pretty');
+    expect(() => loadConfig({ DATA_DIR: dataDir, LOG_FORMAT: 'xml' })).toThrow(/^LOG_FORMAT must be json or pretty/);
+  });
+
+  it('excuses 5 s of clock skew on nbf/iat by default; JWT_CLOCK_TOLERANCE sets it (0 allowed)', () => {
+    expect(loadConfig({ DATA_DIR: dataDir }).jwt.clockTolerance).toBe(5);
+    expect(loadConfig({ DATA_DIR: dataDir, JWT_CLOCK_TOLERANCE: '0' }).jwt.clockTolerance).toBe(0);
+    expect(loadConfig({ DATA_DIR: dataDir, JWT_CLOCK_TOLERANCE: '30s' }).jwt.clockTolerance).toBe(30);
+    expect(() => loadConfig({ DATA_DIR: dataDir, JWT_CLOCK_TOLERANCE: '1h' })).toThrow(/^JWT_CLOCK_TOLERANCE must be/);
+    expect(() => loadConfig({ DATA_DIR: dataDir, JWT_CLOCK_TOLERANCE: 'soon' })).toThrow(
+      /^JWT_CLOCK_TOLERANCE must be/,
+    );
+  });
+
   it('generates a development secret once and keeps it in DATA_DIR', () => {
     const first = loadConfig({ DATA_DIR: dataDir }).jwt.secret;
     expect(first).toHaveLength(64);

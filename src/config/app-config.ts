@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseDurationSeconds } from './duration.js';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256' | 'EdDSA';
 
@@ -22,6 +23,8 @@ export interface AppConfig {
     previousPublicKeysPem?: string;
     issuer: string;
     audience: string;
+    /** Seconds of signer clock skew excused on `nbf` and `iat` (never on `exp`: expiry is exact). */
+    clockTolerance: number;
   };
   accessTokenTtl: number;
   refreshTokenTtl: number;
@@ -44,7 +47,8 @@ export interface AppConfig {
   otpTtl: number;
   resetTokenTtl: number;
   rateLimitEnabled: boolean;
-  trustProxy: boolean;
+  /** Which X-Forwarded-For hops are believed (see trust-proxy.ts). */
+  trustProxy: TrustProxy;
   introspectionSecret?: string;
   loginMaxFailures: number;
   /** First wait after LOGIN_MAX_FAILURES failures (seconds); doubles per further failure up to loginBackoffMax. */
@@ -55,6 +59,8 @@ export interface AppConfig {
   argon2: { memoryKib: number; timeCost: number; parallelism: number };
   passwordMinLength: number;
   logLevel: string;
+  /** `pretty` (human-readable, the development default) or `json` (one object a line, everywhere else). */
+  logFormat: 'json' | 'pretty';
   /** Bearer token /metrics requires; unset: /metrics is open (keep it off the public network). */
   metricsToken?: string;
   /** Seconds SIGTERM waits for requests in flight before cutting connections. */
@@ -100,6 +106,15 @@ function duration(env: Env, name: string, fallback: string): number {
   const seconds = parseDurationSeconds(raw);
   if (seconds === undefined || seconds <= 0) {
     throw new ConfigError(`${name} must be a duration like 30s, 10m, 12h, 30d or seconds (got "${raw}")`);
+  }
+  return seconds;
+}
+
+function clockTolerance(env: Env): number {
+  const raw = str(env, 'JWT_CLOCK_TOLERANCE') ?? '5s';
+  const seconds = parseDurationSeconds(raw);
+  if (seconds === undefined || seconds > 300) {
+    throw new ConfigError(`JWT_CLOCK_TOLERANCE must be a duration between 0s and 5m (got "${raw}")`);
   }
   return seconds;
 }
@@ -197,10 +212,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
     );
   }
 
+  const logFormat = str(env, 'LOG_FORMAT')?.toLowerCase() ?? (nodeEnv === 'development' ? 'pretty' : 'json');
+  if (logFormat !== 'json' && logFormat !== 'pretty') {
+    throw new ConfigError(`LOG_FORMAT must be json or pretty (got "${logFormat}")`);
+  }
   const metricsToken = str(env, 'METRICS_TOKEN');
   if (metricsToken !== undefined && metricsToken.length < 16) {
     throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
   }
+  const trustProxy = parseTrustProxy(str(env, 'TRUST_PROXY'));
+  if (typeof trustProxy === 'object' && !Array.isArray(trustProxy)) throw new ConfigError(trustProxy.error);
   const queryTimeout = duration(env, 'DB_QUERY_TIMEOUT', '3s');
   if (queryTimeout > 60)
     throw new ConfigError(`DB_QUERY_TIMEOUT must be at most 60s (got "${str(env, 'DB_QUERY_TIMEOUT')}")`);
@@ -222,6 +243,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       previousPublicKeysPem: readFileVar(env, 'JWT_PREVIOUS_PUBLIC_KEYS_FILE'),
       issuer: str(env, 'JWT_ISSUER') ?? appUrl,
       audience: str(env, 'JWT_AUDIENCE') ?? 'warden',
+      clockTolerance: clockTolerance(env),
     },
     accessTokenTtl: duration(env, 'ACCESS_TOKEN_TTL', '15m'),
     refreshTokenTtl: duration(env, 'REFRESH_TOKEN_TTL', '30d'),
@@ -241,7 +263,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     otpTtl: duration(env, 'OTP_TTL', '10m'),
     resetTokenTtl: duration(env, 'RESET_TOKEN_TTL', '30m'),
     rateLimitEnabled: bool(env, 'RATE_LIMIT_ENABLED', true),
-    trustProxy: bool(env, 'TRUST_PROXY', false),
+    trustProxy,
     introspectionSecret,
     loginMaxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
     loginBackoffBase: duration(env, 'LOGIN_BACKOFF_BASE', '1m'),
@@ -254,6 +276,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     passwordMinLength: int(env, 'PASSWORD_MIN_LENGTH', 8, 8, 128),
     logLevel,
+    logFormat,
     metricsToken,
     shutdownTimeout: duration(env, 'SHUTDOWN_TIMEOUT', '10s'),
     database: { poolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000), queryTimeout },

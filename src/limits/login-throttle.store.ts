@@ -6,26 +6,38 @@ export interface ThrottleCounter {
 }
 
 export type Reservation =
-  | {
-      allowed: true;
-      /** This attempt started a wait (it is refused only if the password is wrong). */ lockedNow: boolean;
-    }
-  | { allowed: false; /** Seconds until the longest running wait ends. */ retryAfter: number };
+  /** A verification slot is held until the outcome is settled. */
+  | { outcome: 'verify' }
+  /** A wait runs; seconds until the longest one ends. */
+  | { outcome: 'wait'; retryAfter: number }
+  /** Every slot the back-off has left is taken by attempts in flight: ask again shortly. */
+  | { outcome: 'busy' };
+
+/** A slot not settled within this time (the instance holding it died) is forgotten. */
+export const SLOT_LEASE_SECONDS = 60;
 
 /**
  * Where the failed-login counters live (Postgres, or Redis when REDIS_URL is set). `reserve` is
- * atomic across instances: it refuses while any counter's wait runs, and otherwise counts the
- * attempt as a failure up front, so that parallel guesses cannot slip past the limit between
- * "check" and "count". A success then clears the counters.
+ * atomic across instances: while a wait runs it refuses; otherwise it lets only as many attempts
+ * be verified at once as the back-off has left (threshold − failures, at least one), so that
+ * parallel guesses cannot slip past the limit, while a right password in flight is not counted
+ * as a failure. Each reserved slot is then settled by exactly one of fail, reset, release or
+ * succeed.
  */
 export interface LoginThrottleStore {
-  /**
-   * True when the counters are rows of `login_throttle` in the app's database (the Postgres
-   * store): a successful login then deletes them in its own statement instead of calling clear().
-   */
-  readonly inDatabase: boolean;
   reserve(counters: ThrottleCounter[]): Promise<Reservation>;
-  clear(counters: ThrottleCounter[]): Promise<void>;
+  /** Counts the failure and frees the slot; true when it started a wait. */
+  fail(counters: ThrottleCounter[]): Promise<boolean>;
+  /** A proven password: the streak starts over, and the slot is freed. */
+  reset(counters: ThrottleCounter[]): Promise<void>;
+  /** Frees the slot without counting anything. */
+  release(counters: ThrottleCounter[]): Promise<void>;
+  /**
+   * A proven password whose outcome is written by `write`: the Postgres store hands it the
+   * counter keys so that the same statement settles them (reset when it returns a value,
+   * release when it returns null), with no round trip of its own; other stores settle after it.
+   */
+  succeed<T>(counters: ThrottleCounter[], write: (keys: string[]) => Promise<T | null>): Promise<T | null>;
   /** Drops counters nobody needs any more (no wait running, no failure for a day). */
   prune(): Promise<void>;
 }

@@ -30,8 +30,10 @@ export class RateLimitGuard implements CanActivate {
     const limited = this.reflector.get<boolean | undefined>(RATE_LIMITED, context.getHandler());
     if (!limited || !this.config.rateLimitEnabled) return true;
     const http = context.switchToHttp();
-    const route = http.getRequest<FastifyRequest>().routeOptions.url ?? context.getHandler().name;
-    const key = `${route}|${clientAddress(http.getRequest<FastifyRequest>().ip)}`;
+    const request = http.getRequest<FastifyRequest>();
+    // Per route, method included: PUT and DELETE of one path are two routes.
+    const route = `${request.method} ${request.routeOptions.url ?? context.getHandler().name}`;
+    const key = `${route}|${clientAddress(request.ip)}`;
     const { allowed, retryAfter } = await this.store.hit(key, RATE_LIMIT.windowMs, RATE_LIMIT.limit);
     if (allowed) return true;
     const message = `Too many requests from this address; retry in ${retryAfter} seconds`;

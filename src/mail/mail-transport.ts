@@ -15,5 +15,5 @@ export interface MailTransport {
 /** SMTP when SMTP_URL is set; otherwise the development log transport (loadConfig refuses it in production). */
 export function createMailTransport(config: AppConfig): MailTransport {
   if (config.smtpUrl) return new SmtpTransport(config.smtpUrl);
-  return new LogTransport(config.nodeEnv === 'development');
+  return new LogTransport(config.nodeEnv === 'development', config.logFormat === 'pretty');
 }

@@ -2,9 +2,7 @@ import { Injectable, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { type EntityManager, Repository } from 'typeorm';
-import type { AuditRow } from '../audit/audit.service.js';
 import { sha256Hex } from '../common/secrets.js';
-import { prepared } from '../config/prepared-statements.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { ClientInfo } from '../common/client-info.js';
 import { RefreshToken } from './refresh-token.entity.js';
@@ -13,27 +11,6 @@ import { SessionStateService } from './session-state.service.js';
 import { Session } from './session.entity.js';
 
 export type { ClientInfo };
-
-export interface NewSession {
-  session: Session;
-  /** The opaque refresh token; only its hash is stored. */
-  refreshToken: string;
-}
-
-/** What the statement that creates a login's session writes besides the session. */
-export interface LoginWrites {
-  /** The scope the login granted (space-separated). */
-  scope: string;
-  /** Its audit event (login_success); `sessionId` is the new session's. */
-  event: AuditRow;
-  /** `login_throttle` keys to delete: a success resets the back-off counters (LoginThrottleService). */
-  loginThrottleKeys: string[];
-}
-
-const CREATE_SQL = prepared(
-  `SELECT id, created_at, last_used_at
-     FROM login_session_create($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::varchar[])`,
-);
 
 export function hashRefreshToken(token: string): string {
   return sha256Hex(token);
@@ -45,7 +22,8 @@ export function newOpaqueToken(): string {
 }
 
 /**
- * Session lifecycle. Every revocation goes through here so that it reaches every instance's
+ * Session lifecycle (a login's session is created by the login service, with its audit event and
+ * the reset of the back-off counters, in one statement). Every revocation goes through here so that it reaches every instance's
  * session cache (SessionEventsService): pass the caller's transaction `manager` when the
  * revocation is part of a larger change, and it is announced when that transaction commits.
  */
@@ -57,49 +35,6 @@ export class SessionsService {
     private readonly state: SessionStateService,
     @Optional() private readonly metrics?: MetricsService,
   ) {}
-
-  /**
-   * Every successful login creates a session with the first refresh token of its family, in one
-   * statement (a data-modifying CTE, atomic on its own: no BEGIN/COMMIT round trips, one commit)
-   * that also writes the login's audit event, naming the new session, and deletes the login's
-   * back-off counters when they are `login_throttle` rows. On the login path every round trip
-   * costs CPU on both sides and every commit a WAL flush; this one replaces four (BEGIN, the CTE,
-   * the audit INSERT, COMMIT) and the counters' DELETE. The statement is the database function
-   * `login_session_create` (migration LoginSessionCreate), so that its plan is made once per
-   * connection rather than on every login.
-   */
-  async create(userId: string, client: ClientInfo, lifetimeSeconds: number, login: LoginWrites): Promise<NewSession> {
-    const refreshToken = newOpaqueToken();
-    const session = Object.assign(new Session(), {
-      userId,
-      expiresAt: new Date(Date.now() + lifetimeSeconds * 1000),
-      userAgent: client.userAgent?.slice(0, 512) ?? null,
-      ip: client.ip?.slice(0, 64) ?? null,
-      scope: login.scope,
-      revokedAt: null,
-      revokedReason: null,
-    });
-    const event = login.event;
-    // Deleting the counters adds no way for the login to fail beyond those of the INSERTs next
-    // to it (the database itself failing): they are locked in key order, as
-    // login_throttle_reserve() locks them, so a concurrent attempt cannot deadlock the login.
-    const rows: Array<{ id: string; created_at: Date; last_used_at: Date }> = await this.sessions.query(CREATE_SQL, [
-      userId,
-      session.expiresAt,
-      session.userAgent,
-      session.ip,
-      session.scope,
-      hashRefreshToken(refreshToken),
-      event.type,
-      event.userId,
-      event.ip,
-      event.userAgent,
-      JSON.stringify(event.details),
-      login.loginThrottleKeys,
-    ]);
-    Object.assign(session, { id: rows[0].id, createdAt: rows[0].created_at, lastUsedAt: rows[0].last_used_at });
-    return { session, refreshToken };
-  }
 
   /** Revokes one session of the user; false when it is not theirs or already revoked. */
   async revoke(sessionId: string, userId: string, reason: string, manager?: EntityManager): Promise<boolean> {

@@ -5,6 +5,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../common/principal.js';
 import type { ClientInfo } from '../common/client-info.js';
 import { isUniqueViolation } from '../common/db-errors.js';
+import { LoginThrottleService } from '../limits/login-throttle.service.js';
 import { MailService } from '../mail/mail.service.js';
 import { passwordChangedMail } from '../mail/templates/account-mails.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -29,6 +30,7 @@ export class AccountService {
     private readonly admin: UserAdminService,
     private readonly mail: MailService,
     private readonly audit: AuditService,
+    private readonly throttle: LoginThrottleService,
   ) {}
 
   async updateProfile(userId: string, change: ProfileChange): Promise<User> {
@@ -54,7 +56,7 @@ export class AccountService {
     client: ClientInfo,
   ): Promise<void> {
     const user = await this.load(principal.userId);
-    await this.assertPassword(user, currentPassword, 'Current password is incorrect');
+    await this.assertPassword(user, currentPassword, 'Current password is incorrect', client);
     this.policy.assertAcceptable(newPassword, 'new_password');
     // Hash before the transaction: argon2 takes tens of milliseconds and needs no lock.
     const passwordHash = await this.hasher.hash(newPassword);
@@ -76,9 +78,9 @@ export class AccountService {
   }
 
   /** Hard delete of the caller's account and everything that hangs off it, in one transaction. */
-  async deleteAccount(userId: string, password: string): Promise<void> {
+  async deleteAccount(userId: string, password: string, client: ClientInfo): Promise<void> {
     const user = await this.load(userId);
-    await this.assertPassword(user, password, 'Password is incorrect');
+    await this.assertPassword(user, password, 'Password is incorrect', client);
     await this.admin.delete(user.id);
   }
 
@@ -88,9 +90,14 @@ export class AccountService {
     return user;
   }
 
-  // 403, not 401: the caller is authenticated; the re-entered password is what is wrong.
-  private async assertPassword(user: User, password: string, message: string): Promise<void> {
-    const { valid } = await this.hasher.verify(user.passwordHash, password);
+  /**
+   * 403, not 401: the caller is authenticated; the re-entered password is what is wrong. A
+   * re-check is a login attempt: it counts in the account's back-off (429 while a wait runs).
+   */
+  private async assertPassword(user: User, password: string, message: string, client: ClientInfo): Promise<void> {
+    const valid = await this.throttle.checkPassword(user.email, user.id, client.ip, async () => {
+      return (await this.hasher.verify(user.passwordHash, password)).valid;
+    });
     if (!valid) throw new ForbiddenException(message);
   }
 }

@@ -9,6 +9,7 @@ import {
   ApiOperation,
   ApiTags,
   ApiUnauthorizedResponse,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../common/current-principal.decorator.js';
@@ -16,6 +17,7 @@ import type { Principal } from '../common/principal.js';
 import { clientInfo } from '../common/client-info.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { MessageResponseDto } from '../common/message-response.dto.js';
+import { RateLimited } from '../limits/rate-limit.decorator.js';
 import { ChangeEmailDto } from './dto/change-email.dto.js';
 import { EmailChangeService } from './email-change.service.js';
 
@@ -27,6 +29,13 @@ import { EmailChangeService } from './email-change.service.js';
 export class EmailChangeController {
   constructor(private readonly emailChange: EmailChangeService) {}
 
+  @RateLimited()
+  @ApiTooManyRequestsResponse({
+    description:
+      'Retry-After: the password re-check counts in the account\'s login back-off (per account and address); ' +
+      'after LOGIN_MAX_FAILURES wrong passwords even the right one is refused while the wait runs',
+    type: ErrorResponseDto,
+  })
   @Post('me/email')
   @HttpCode(202)
   @ApiOperation({

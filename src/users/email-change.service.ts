@@ -13,6 +13,7 @@ import type { ClientInfo } from '../common/client-info.js';
 import { isUniqueViolation } from '../common/db-errors.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { LoginThrottleService } from '../limits/login-throttle.service.js';
 import { MailService } from '../mail/mail.service.js';
 import { emailChangeCodeMail, emailChangedMail } from '../mail/templates/account-mails.js';
 import type { EmailCode } from './email-code.entity.js';
@@ -38,13 +39,19 @@ export class EmailChangeService {
     private readonly codes: EmailCodesService,
     private readonly mail: MailService,
     private readonly audit: AuditService,
+    private readonly throttle: LoginThrottleService,
   ) {}
 
-  /** 403 wrong password, 409 address taken; otherwise a code is mailed (unless the cooldown holds). */
+  /**
+   * 403 wrong password (counted in the account's back-off, 429 while a wait runs), 409 address
+   * taken; otherwise a code is mailed (unless the cooldown holds).
+   */
   async request(userId: string, newEmail: string, password: string, client: ClientInfo): Promise<void> {
     const user = await this.users.findById(userId);
     if (!user) throw new NotFoundException('User not found');
-    const { valid } = await this.hasher.verify(user.passwordHash, password);
+    const valid = await this.throttle.checkPassword(user.email, user.id, client.ip, async () => {
+      return (await this.hasher.verify(user.passwordHash, password)).valid;
+    });
     if (!valid) throw new ForbiddenException('Password is incorrect');
     const target = normalizeEmail(newEmail);
     if (target === user.email) throw new BadRequestException(['new_email is already the address of this account']);

@@ -1,11 +1,13 @@
 import argon2 from 'argon2';
 import bcrypt from 'bcryptjs';
 import { loadConfig } from '../config/app-config.js';
+import { bcryptCost, MAX_BCRYPT_COST } from './hash-costs.js';
 import { argon2Concurrency, PasswordHasherService } from './password-hasher.service.js';
 
 describe('PasswordHasherService', () => {
   const hasher = new PasswordHasherService(loadConfig({ JWT_SECRET: 'y'.repeat(10) + 'abcdefghijklmnopqrstuvwxyz' }));
   beforeAll(() => hasher.onModuleInit());
+  afterAll(() => hasher.onModuleDestroy());
 
   it('hashes with argon2id at the OWASP parameters and verifies', async () => {
     const hash = await hasher.hash('a fine passphrase');
@@ -35,5 +37,33 @@ describe('PasswordHasherService', () => {
     expect(argon2Concurrency(8, 10)).toBe(8);
     expect(argon2Concurrency(8, 4)).toBe(3);
     expect(argon2Concurrency(1, 1)).toBe(1);
+  });
+
+  it('verifies bcrypt off the event loop: timers keep firing during a cost-12 compare', async () => {
+    const legacy = bcrypt.hashSync('legacy-pass', 12);
+    let longestGap = 0;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - last);
+      last = now;
+    }, 5);
+    const start = performance.now();
+    const result = await hasher.verify(legacy, 'legacy-pass');
+    const took = performance.now() - start;
+    clearInterval(timer);
+    expect(result).toEqual({ valid: true, needsRehash: true });
+    // A compare on the event loop would stall the timer for the whole compare (hundreds of ms).
+    expect(took).toBeGreaterThan(100);
+    expect(longestGap).toBeLessThan(60);
+  });
+
+  it(`refuses bcrypt costs above ${MAX_BCRYPT_COST} without computing them`, async () => {
+    const legacy = bcrypt.hashSync('legacy-pass', 4);
+    const costly = legacy.replace(/^\$2[aby]\$04\$/, '$2b$31$');
+    expect(bcryptCost(costly)).toBe(31);
+    const start = performance.now();
+    expect(await hasher.verify(costly, 'legacy-pass')).toEqual({ valid: false, needsRehash: false });
+    expect(performance.now() - start).toBeLessThan(2000);
   });
 });

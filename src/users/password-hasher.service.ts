@@ -1,13 +1,12 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import argon2 from 'argon2';
-import bcrypt from 'bcryptjs';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { BcryptWorkers } from './bcrypt-workers.js';
+import { bcryptCost, MAX_BCRYPT_COST } from './hash-costs.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
-
-const BCRYPT_PREFIX = /^\$2[aby]\$\d\d\$/;
 
 export interface VerifyResult {
   valid: boolean;
@@ -27,9 +26,12 @@ export function argon2Concurrency(cores: number, threadpoolSize: number): number
 
 /** argon2id hashing with configurable cost; verifies legacy bcrypt (passlib/Flask-bcrypt) too. */
 @Injectable()
-export class PasswordHasherService implements OnModuleInit {
+export class PasswordHasherService implements OnModuleInit, OnModuleDestroy {
   private dummyHash = '';
   private readonly argon2Slots: ConcurrencyLimit;
+  private readonly bcrypt = new BcryptWorkers();
+  /** A running average of argon2 verify times: the floor of a bcrypt verify (see verifyBcrypt). */
+  private argon2VerifyMs = 0;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.argon2Slots = new ConcurrencyLimit(argon2Concurrency(availableParallelism(), config.threadpoolSize));
@@ -37,6 +39,10 @@ export class PasswordHasherService implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     this.dummyHash = await this.hash(randomBytes(16).toString('hex'));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.bcrypt.close();
   }
 
   private get options() {
@@ -53,13 +59,14 @@ export class PasswordHasherService implements OnModuleInit {
   }
 
   async verify(hash: string, password: string): Promise<VerifyResult> {
-    if (BCRYPT_PREFIX.test(hash)) {
-      const valid = await bcrypt.compare(password, hash);
+    const cost = bcryptCost(hash);
+    if (cost !== null) {
+      const valid = await this.verifyBcrypt(hash, cost, password);
       return { valid, needsRehash: valid };
     }
     if (!hash.startsWith('$argon2')) return { valid: false, needsRehash: false };
     try {
-      const valid = await this.argon2Slots.run(() => argon2.verify(hash, password));
+      const valid = await this.argon2Slots.run(() => this.timedArgon2(hash, password));
       return { valid, needsRehash: valid && argon2.needsRehash(hash, this.options) };
     } catch {
       return { valid: false, needsRehash: false };
@@ -68,6 +75,39 @@ export class PasswordHasherService implements OnModuleInit {
 
   /** Spends the same time as a real verify, so an unknown account is not told apart by timing. */
   async verifyDummy(password: string): Promise<void> {
-    await this.argon2Slots.run(() => argon2.verify(this.dummyHash, password)).catch(() => false);
+    await this.argon2Slots.run(() => this.timedArgon2(this.dummyHash, password)).catch(() => false);
+  }
+
+  /**
+   * Legacy bcrypt, in a worker thread under the same bound as argon2. A cost above
+   * MAX_BCRYPT_COST is a wrong password, after the dummy argon2 verify (the path of an unknown
+   * account). A cheap bcrypt hash answers no sooner than an argon2 verify usually takes, so that
+   * timing does not single out imported accounts (a costlier one still takes longer, until the
+   * first login upgrades it to argon2id).
+   */
+  private async verifyBcrypt(hash: string, cost: number, password: string): Promise<boolean> {
+    if (cost > MAX_BCRYPT_COST) {
+      await this.verifyDummy(password);
+      return false;
+    }
+    let floor = 0;
+    const valid = await this.argon2Slots.run(() => {
+      floor = performance.now() + this.argon2VerifyMs;
+      return this.bcrypt.compare(password, hash).catch(() => false);
+    });
+    // The padding waits outside the slot: it costs no CPU and holds no hashing thread.
+    const left = floor - performance.now();
+    if (left > 1) await new Promise((resolve) => setTimeout(resolve, left));
+    return valid;
+  }
+
+  private async timedArgon2(hash: string, password: string): Promise<boolean> {
+    const start = performance.now();
+    try {
+      return await argon2.verify(hash, password);
+    } finally {
+      const ms = performance.now() - start;
+      this.argon2VerifyMs = this.argon2VerifyMs === 0 ? ms : this.argon2VerifyMs * 0.9 + ms * 0.1;
+    }
   }
 }

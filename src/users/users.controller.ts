@@ -11,12 +11,14 @@ import {
   ApiOperation,
   ApiTags,
   ApiUnauthorizedResponse,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../common/current-principal.decorator.js';
 import type { Principal } from '../common/principal.js';
 import { Scopes } from '../common/scopes.decorator.js';
 import { clientInfo } from '../common/client-info.js';
+import { RateLimited } from '../limits/rate-limit.decorator.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { AccountService } from './account.service.js';
 import { ChangePasswordDto, DeleteAccountDto } from './dto/password.dto.js';
@@ -63,6 +65,13 @@ export class UsersController {
     return UserDto.from(user);
   }
 
+  @RateLimited()
+  @ApiTooManyRequestsResponse({
+    description:
+      'Retry-After: the password re-check counts in the account\'s login back-off (per account and address); ' +
+      'after LOGIN_MAX_FAILURES wrong passwords even the right one is refused while the wait runs',
+    type: ErrorResponseDto,
+  })
   @Put('me/password')
   @HttpCode(204)
   @ApiOperation({ summary: 'Change my password; my other sessions are revoked, this one stays' })
@@ -76,12 +85,23 @@ export class UsersController {
     await this.account.changePassword(principal, dto.current_password, dto.new_password, clientInfo(request));
   }
 
+  @RateLimited()
+  @ApiTooManyRequestsResponse({
+    description:
+      'Retry-After: the password re-check counts in the account\'s login back-off (per account and address); ' +
+      'after LOGIN_MAX_FAILURES wrong passwords even the right one is refused while the wait runs',
+    type: ErrorResponseDto,
+  })
   @Delete('me')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete my account, its sessions and tokens (hard delete; the email can register again)' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiConflictResponse({ description: 'I am the last enabled admin', type: ErrorResponseDto })
-  async deleteMe(@CurrentPrincipal() principal: Principal, @Body() dto: DeleteAccountDto): Promise<void> {
-    await this.account.deleteAccount(principal.userId, dto.password);
+  async deleteMe(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: DeleteAccountDto,
+    @Req() request: FastifyRequest,
+  ): Promise<void> {
+    await this.account.deleteAccount(principal.userId, dto.password, clientInfo(request));
   }
 }

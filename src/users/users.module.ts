@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module.js';
+import { LimitsModule } from '../limits/limits.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { EmailChangeController } from './email-change.controller.js';
 import { EmailChangeService } from './email-change.service.js';
@@ -18,7 +19,7 @@ import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User, EmailCode]), MailModule, SessionsModule, AuditModule],
+  imports: [TypeOrmModule.forFeature([User, EmailCode]), MailModule, SessionsModule, AuditModule, LimitsModule],
   controllers: [UsersController, EmailChangeController, AdminUsersController],
   providers: [
     UsersService,

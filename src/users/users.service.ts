@@ -91,7 +91,9 @@ export class UsersService {
     return rows.length > 0 ? this.columns.from(rows[0], '') : null;
   }
 
-  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
-    await this.users.update({ id: userId }, { passwordHash });
+  /** Swaps the hash only while the account still has `from`; false when it has changed meanwhile. */
+  async replacePasswordHash(userId: string, from: string, to: string): Promise<boolean> {
+    const result = await this.users.update({ id: userId, passwordHash: from }, { passwordHash: to });
+    return (result.affected ?? 0) > 0;
   }
 }

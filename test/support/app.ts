@@ -48,7 +48,9 @@ export async function startApp(
       done();
     },
   });
-  const app = await createApp(config, createPino(config.logLevel, sink), { dataDir: options.dataDir ?? null });
+  const app = await createApp(config, createPino(config.logLevel, sink, config.logFormat), {
+    dataDir: options.dataDir ?? null,
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address() as { port: number };
   return {

@@ -22,14 +22,17 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs the real entry point (src/main.ts, as `npm start` does) in a child process. */
-export async function spawnServer(overrides: Record<string, string>): Promise<ServerProcess> {
+/**
+ * Runs the real entry point (src/main.ts, as `npm start` does; src/production.ts is the one of
+ * the production bundle) in a child process.
+ */
+export async function spawnServer(overrides: Record<string, string>, entry = 'src/main.ts'): Promise<ServerProcess> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const env = { ...process.env, ...testEnv({ PORT: String(port), HOST: '127.0.0.1', APP_URL: base, ...overrides }) };
   const child = spawn(
     process.execPath,
-    ['--require', './src/threadpool.cjs', '--import', './scripts/swc-loader.mjs', 'src/main.ts'],
+    ['--require', './src/threadpool.cjs', '--import', './scripts/swc-loader.mjs', entry],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const lines: string[] = [];

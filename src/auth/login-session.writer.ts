@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { AuditRow } from '../audit/audit.service.js';
+import type { ClientInfo } from '../common/client-info.js';
+import { prepared } from '../config/prepared-statements.js';
+import { Session } from '../sessions/session.entity.js';
+import { hashRefreshToken, newOpaqueToken } from '../sessions/sessions.service.js';
+
+const COMPLETE_SQL = prepared(
+  `SELECT id, created_at, last_used_at
+     FROM login_complete($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::varchar[])`,
+);
+
+export interface LoginWrite {
+  userId: string;
+  /** The hash the password was verified against: no session if the account has another one now. */
+  passwordHash: string;
+  client: ClientInfo;
+  lifetimeSeconds: number;
+  scope: string;
+  /** Its audit event (login_success); the statement names the new session in it. */
+  event: AuditRow;
+  /** `login_throttle` keys the statement settles (none when the counters live in Redis). */
+  throttleKeys: string[];
+}
+
+/**
+ * The one statement of a successful login: the database function `login_complete` (migration
+ * LoginAttemptsInFlight) creates the session with the first refresh token of its family and the
+ * login_success audit event, and resets the back-off counters, atomically and in one round trip
+ * (no BEGIN/COMMIT, one WAL flush, a plan made once per connection). It creates nothing, and
+ * only frees the counters' slot, when the account no longer has the verified hash or was
+ * disabled meanwhile: then it answers null.
+ */
+@Injectable()
+export class LoginSessionWriter {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async create(login: LoginWrite): Promise<{ session: Session; refreshToken: string } | null> {
+    const refreshToken = newOpaqueToken();
+    const session = Object.assign(new Session(), {
+      userId: login.userId,
+      expiresAt: new Date(Date.now() + login.lifetimeSeconds * 1000),
+      userAgent: login.client.userAgent?.slice(0, 512) ?? null,
+      ip: login.client.ip?.slice(0, 64) ?? null,
+      scope: login.scope,
+      revokedAt: null,
+      revokedReason: null,
+    });
+    const { event } = login;
+    const rows = await this.dataSource.query<Array<{ id: string; created_at: Date; last_used_at: Date }>>(
+      COMPLETE_SQL,
+      [
+        login.userId,
+        login.passwordHash,
+        session.expiresAt,
+        session.userAgent,
+        session.ip,
+        session.scope,
+        hashRefreshToken(refreshToken),
+        event.type,
+        event.ip,
+        event.userAgent,
+        JSON.stringify(event.details),
+        login.throttleKeys,
+      ],
+    );
+    if (rows.length === 0) return null;
+    Object.assign(session, { id: rows[0].id, createdAt: rows[0].created_at, lastUsedAt: rows[0].last_used_at });
+    return { session, refreshToken };
+  }
+}

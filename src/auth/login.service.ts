@@ -1,0 +1,194 @@
+import { HttpException, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
+import type { ClientInfo } from '../common/client-info.js';
+import { OAuthError } from '../common/oauth-error.js';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { LoginThrottleService } from '../limits/login-throttle.service.js';
+import { AttemptsUnavailableError, type ThrottledAttempt, TooManyAttemptsError } from '../limits/throttled-attempt.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { normalizeEmail } from '../users/email.js';
+import { PasswordHasherService } from '../users/password-hasher.service.js';
+import type { User } from '../users/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+import { AccessTokenService } from './access-token.service.js';
+import { type IssuedTokens, withAccessToken } from './issued-tokens.js';
+import {
+  BAD_CREDENTIALS,
+  type LoginRefusal,
+  LoginRefusedError,
+  LoginThrottledError,
+  LoginUnavailableError,
+} from './login-errors.js';
+import { LoginSessionWriter } from './login-session.writer.js';
+import { grantScopes } from './scopes.js';
+
+const MAX_CREDENTIAL_LENGTH = 1024;
+const INVALID_SCOPE = 'The requested scope is unknown or not allowed for this account';
+
+/** A user who just proved who they are, holding the attempt's throttle slot until complete(). */
+export interface LoginProof {
+  user: User;
+  /** The password hash the proof was checked against (the race check of complete()). */
+  passwordHash: string;
+  attempt: ThrottledAttempt;
+}
+
+/** How the login's tokens reach the client (audit detail). */
+export type LoginVia = 'token' | 'cookie';
+
+/** The login identifier as typed, normalised as the account lookup sees it. */
+export function normalizeLogin(login: string): string {
+  const value = login.trim();
+  return value.includes('@') ? normalizeEmail(value) : value.toLowerCase();
+}
+
+/**
+ * "A user proved who they are → a session", the one path of every login: the password check
+ * (throttled, see LoginThrottleService), then complete(): scope, session, audit event and the
+ * reset of the counters in one statement, which also refuses the login if the account changed
+ * its password or was disabled while the proof was being checked.
+ */
+@Injectable()
+export class LoginService {
+  private readonly logger = new Logger(LoginService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly users: UsersService,
+    private readonly hasher: PasswordHasherService,
+    private readonly throttle: LoginThrottleService,
+    private readonly audit: AuditService,
+    private readonly accessTokens: AccessTokenService,
+    private readonly writer: LoginSessionWriter,
+    @Optional() private readonly metrics?: MetricsService,
+  ) {}
+
+  /**
+   * The proof, or `invalid_grant` with one message for unknown account and wrong password, or
+   * 429 while the back-off runs (also for the right password). Unknown account, wrong password,
+   * disabled and unverified all do the same work: one lookup, one slot, one verify, one counter
+   * update, one background audit insert.
+   */
+  async checkPassword(login: string, password: string, client: ClientInfo): Promise<LoginProof> {
+    try {
+      const proof = await this.check(login, password, client);
+      this.metrics?.login('success');
+      return proof;
+    } catch (error) {
+      // Database errors are not a login outcome.
+      if (error instanceof HttpException && error.getStatus() < 500) {
+        this.metrics?.login(error.getStatus() === 429 ? 'locked' : 'failure');
+      }
+      throw error;
+    }
+  }
+
+  /** The session and its tokens for a proven user; `invalid_grant` if the proof went stale. */
+  async complete(
+    proof: LoginProof,
+    client: ClientInfo,
+    requestedScope: string | undefined,
+    via: LoginVia,
+  ): Promise<IssuedTokens> {
+    const { user } = proof;
+    const scopes = grantScopes(requestedScope, user.roles);
+    if (!scopes) {
+      await proof.attempt.reset();
+      throw new OAuthError('invalid_scope', INVALID_SCOPE);
+    }
+    const scope = scopes.join(' ');
+    const created = await proof.attempt.succeed((throttleKeys) =>
+      this.writer.create({
+        userId: user.id,
+        passwordHash: proof.passwordHash,
+        client,
+        lifetimeSeconds: this.config.refreshTokenTtl,
+        scope,
+        event: this.audit.row({ type: 'login_success', userId: user.id, client, details: { via, scope } }),
+        throttleKeys,
+      }),
+    );
+    if (!created) {
+      this.audit.recordLater({ type: 'login_failure', userId: user.id, client, details: { reason: 'stale_proof' } });
+      throw new LoginRefusedError('bad_credentials', BAD_CREDENTIALS);
+    }
+    return withAccessToken(this.accessTokens, user, created.session, created.refreshToken, scopes);
+  }
+
+  /** The password grant and the browser login: checkPassword, then complete. */
+  async withPassword(
+    login: string,
+    password: string,
+    client: ClientInfo,
+    scope: string | undefined,
+    via: LoginVia,
+  ): Promise<IssuedTokens> {
+    return this.complete(await this.checkPassword(login, password, client), client, scope, via);
+  }
+
+  private async check(login: string, password: string, client: ClientInfo): Promise<LoginProof> {
+    if (login.length > MAX_CREDENTIAL_LENGTH || password.length > MAX_CREDENTIAL_LENGTH) {
+      throw new LoginRefusedError('bad_credentials', BAD_CREDENTIALS);
+    }
+    const user = await this.users.findByLogin(login);
+    const counters = this.throttle.countersFor(normalizeLogin(login), user?.id ?? null, client.ip);
+    const attempt = await this.throttle.begin(counters).catch((error: unknown) => {
+      if (error instanceof TooManyAttemptsError) throw new LoginThrottledError(error.retryAfter);
+      if (error instanceof AttemptsUnavailableError) throw new LoginUnavailableError();
+      throw error;
+    });
+    let refusal: LoginRefusedError | undefined;
+    let needsRehash = false;
+    try {
+      if (!user) {
+        await this.hasher.verifyDummy(password);
+        refusal = new LoginRefusedError('bad_credentials', BAD_CREDENTIALS);
+      } else {
+        const result = await this.hasher.verify(user.passwordHash, password);
+        needsRehash = result.needsRehash;
+        if (!result.valid) refusal = new LoginRefusedError('bad_credentials', BAD_CREDENTIALS);
+        else if (user.disabledAt) refusal = new LoginRefusedError('disabled', 'This account is disabled');
+        else if (this.config.requireEmailVerification && !user.emailVerifiedAt) {
+          refusal = new LoginRefusedError('unverified', 'The email address is not verified yet');
+        }
+      }
+    } catch (error) {
+      await attempt.release();
+      throw error;
+    }
+    if (refusal) {
+      this.recordRefusal(user, refusal.reason, await attempt.fail(), client);
+      throw refusal;
+    }
+    const proven = user!;
+    const passwordHash = needsRehash ? await this.upgradeHash(proven, password) : proven.passwordHash;
+    return { user: proven, passwordHash, attempt };
+  }
+
+  private recordRefusal(user: User | null, reason: LoginRefusal, lockedNow: boolean, client: ClientInfo): void {
+    const userId = user?.id ?? null;
+    this.audit.recordLater({
+      type: 'login_failure',
+      userId,
+      client,
+      details: { reason: user ? reason : 'unknown_account' },
+    });
+    if (lockedNow) this.audit.recordLater({ type: 'login_locked', userId, client, details: {} });
+  }
+
+  /**
+   * Out-of-date argon2 parameters and legacy bcrypt hashes become current argon2id on login,
+   * only while the account still has the verified hash (a reset in between wins). Returns the
+   * hash the account has now as far as this login knows.
+   */
+  private async upgradeHash(user: User, password: string): Promise<string> {
+    try {
+      const hash = await this.hasher.hash(password);
+      if (await this.users.replacePasswordHash(user.id, user.passwordHash, hash)) return hash;
+    } catch (error) {
+      this.logger.warn({ user_id: user.id, err: error }, 'Password hash upgrade failed; will retry on next login');
+    }
+    return user.passwordHash;
+  }
+}
