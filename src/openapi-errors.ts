@@ -1,4 +1,5 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { OAUTH_ERRORS_EXTENSION } from './common/oauth-errors.decorator.js';
 import { RATE_LIMITED_EXTENSION } from './limits/rate-limit.decorator.js';
 
 type Operation = NonNullable<OpenAPIObject['paths'][string]['get']>;
@@ -40,12 +41,12 @@ function addTo(operation: Operation): void {
     add('413', 'Body larger than 64 KiB');
     add('415', 'Content type not accepted (JSON; form where the route lists it)');
   }
-  const rateLimited = (operation as unknown as Record<string, unknown>)[RATE_LIMITED_EXTENSION];
-  if (rateLimited !== undefined) {
+  const extensions = operation as unknown as Record<string, unknown>;
+  if (extensions[RATE_LIMITED_EXTENSION] !== undefined) {
     add(
       '429',
       'Over 30 requests a minute from this address to this route (Retry-After says when to retry)',
-      rateLimited === 'oauth' ? 'OAuthErrorResponseDto' : 'ErrorResponseDto',
+      extensions[OAUTH_ERRORS_EXTENSION] ? 'OAuthErrorResponseDto' : 'ErrorResponseDto',
     );
   }
   add('500', 'Unexpected error (logged with the request id)');

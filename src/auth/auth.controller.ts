@@ -13,6 +13,7 @@ import {
 import { clientInfo } from '../common/client-info.js';
 import { AcceptsForm } from '../common/form-body.decorator.js';
 import { ErrorResponseDto, OAuthErrorResponseDto } from '../common/error-response.dto.js';
+import { OAuthErrors } from '../common/oauth-errors.decorator.js';
 import { PrivateResponse } from '../common/private-response.js';
 import { Public } from '../common/public.decorator.js';
 import { RateLimited } from '../limits/rate-limit.decorator.js';
@@ -53,7 +54,8 @@ export class AuthController {
   }
 
   @Public()
-  @RateLimited('oauth')
+  @RateLimited()
+  @OAuthErrors()
   @AcceptsForm()
   @Post('token')
   @HttpCode(200)

@@ -28,6 +28,7 @@ import { clientInfo } from '../common/client-info.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { AcceptsForm } from '../common/form-body.decorator.js';
 import { OAuthError } from '../common/oauth-error.js';
+import { bearerChallenge } from '../common/www-authenticate.js';
 import { PrivateResponse } from '../common/private-response.js';
 import { Public } from '../common/public.decorator.js';
 import { RateLimited } from '../limits/rate-limit.decorator.js';
@@ -102,7 +103,7 @@ export class BrowserAuthController {
     try {
       issued = await this.loginService.complete(request.user!, clientInfo(request), undefined, 'cookie');
     } catch (error) {
-      throw asBrowserError(error, reply);
+      throw asBrowserError(error);
     }
     this.setCookies(reply, issued);
     return { user: UserDto.from(issued.user), expires_in: issued.expiresIn };
@@ -139,7 +140,7 @@ export class BrowserAuthController {
       if (error instanceof OAuthError && error.code === 'invalid_grant') {
         throw new UnauthorizedException(error.description);
       }
-      throw asBrowserError(error, reply);
+      throw asBrowserError(error);
     }
     this.setCookies(reply, issued);
     return { expires_in: issued.expiresIn };
@@ -163,7 +164,7 @@ export class BrowserAuthController {
     clearAuthCookies(reply, this.config);
     const session = await this.currentSession(request);
     if (!session) {
-      reply.header('WWW-Authenticate', 'Bearer realm="warden", error="invalid_token"');
+      reply.header('WWW-Authenticate', bearerChallenge('invalid_token'));
       throw new UnauthorizedException('Invalid or expired credentials');
     }
     if (await this.sessions.revoke(session.id, session.userId, 'logout')) {

@@ -5,6 +5,7 @@ import { IS_PUBLIC } from '../common/public.decorator.js';
 import { AppPassport } from './app-passport.js';
 import type { JwtFailure } from './jwt.strategy.js';
 import type { Principal } from '../common/principal.js';
+import { bearerChallenge } from '../common/www-authenticate.js';
 
 /** Global guard: every route needs a valid access token unless marked @Public(). */
 @Injectable()
@@ -35,10 +36,7 @@ export class JwtAuthGuard implements CanActivate {
     if (user) return user;
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const missing = info?.reason === 'missing';
-    reply.header(
-      'WWW-Authenticate',
-      missing ? 'Bearer realm="warden"' : 'Bearer realm="warden", error="invalid_token"',
-    );
+    reply.header('WWW-Authenticate', bearerChallenge(missing ? undefined : 'invalid_token'));
     throw new UnauthorizedException(missing ? 'Authentication required' : 'Invalid or expired access token');
   }
 }

@@ -1,6 +1,5 @@
 import { type CanActivate, type ExecutionContext, Injectable, SetMetadata, ValidationPipe } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyReply } from 'fastify';
 import { VALIDATION_OPTIONS } from '../common/validation.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { AppPassport } from './app-passport.js';
@@ -41,9 +40,9 @@ export class LocalAuthGuard implements CanActivate {
     const form = this.reflector.get<CredentialsForm>(CREDENTIALS_FORM, context.getHandler());
     if (form === 'token') return this.authenticate(request, http.getResponse(), this.fromTokenRequest(request));
     const credentials = await this.fromLoginDto(request);
-    // The browser login answers in the contract's error shape.
+    // The browser login answers a refusal with 401 or 403, not the token endpoint's 400.
     return this.authenticate(request, http.getResponse(), credentials).catch((error: unknown) => {
-      throw asBrowserError(error, http.getResponse<FastifyReply>());
+      throw asBrowserError(error);
     });
   }
 

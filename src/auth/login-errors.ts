@@ -1,5 +1,4 @@
-import { ForbiddenException, HttpException, UnauthorizedException } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { ForbiddenException, UnauthorizedException } from '@nestjs/common';
 import { OAuthError } from '../common/oauth-error.js';
 
 export type LoginRefusal = 'bad_credentials' | 'disabled' | 'unverified';
@@ -40,16 +39,15 @@ export class LoginUnavailableError extends OAuthError {
   }
 }
 
-/** Re-shapes an RFC 6749 error (the token endpoint's) as the contract's error body. */
-export function asBrowserError(error: unknown, reply: FastifyReply): unknown {
+/**
+ * A refused login answers 401 (wrong credentials) or 403 (disabled, unverified) outside the token
+ * endpoint, not RFC 6749's 400. Other errors keep their status; the exception filter shapes the body.
+ */
+export function asBrowserError(error: unknown): unknown {
   if (error instanceof LoginRefusedError) {
     return error.reason === 'bad_credentials'
       ? new UnauthorizedException(error.description)
       : new ForbiddenException(error.description);
-  }
-  if (error instanceof OAuthError) {
-    reply.headers(error.headers);
-    return new HttpException(error.description, error.getStatus());
   }
   return error;
 }

@@ -23,7 +23,6 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { clientInfo } from '../common/client-info.js';
 import { ErrorResponseDto, OAuthErrorResponseDto } from '../common/error-response.dto.js';
 import { AcceptsForm } from '../common/form-body.decorator.js';
@@ -32,6 +31,8 @@ import { Public } from '../common/public.decorator.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { bearerToken } from '../common/bearer-token.js';
+import { sameSecret } from '../common/secrets.js';
+import { bearerChallenge } from '../common/www-authenticate.js';
 import { IntrospectionResponseDto, TokenParamDto } from './dto/introspection.dto.js';
 import { type IntrospectionResult, TokenInspectorService } from './token-inspector.service.js';
 
@@ -41,10 +42,6 @@ const MAX_TOKEN_LENGTH = 8192;
 function tokenParam(body: unknown): string | undefined {
   const value = body !== null && typeof body === 'object' ? (body as Record<string, unknown>).token : undefined;
   return typeof value === 'string' && value !== '' && value.length <= MAX_TOKEN_LENGTH ? value : undefined;
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
 }
 
 /** Revocation (RFC 7009) and introspection (RFC 7662) for clients and resource servers. */
@@ -140,12 +137,8 @@ export class OAuthController {
     const secret = this.config.introspectionSecret;
     if (!secret) throw new NotFoundException('Introspection is not enabled on this server');
     const presented = bearerToken(request) ?? /^Bearer +(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
-    // Comparing digests keeps the comparison constant-time whatever the presented length.
-    if (presented && timingSafeEqual(digest(presented), digest(secret))) return;
-    reply.header(
-      'WWW-Authenticate',
-      presented ? 'Bearer realm="warden", error="invalid_token"' : 'Bearer realm="warden"',
-    );
+    if (presented && sameSecret(presented, secret)) return;
+    reply.header('WWW-Authenticate', bearerChallenge(presented ? 'invalid_token' : undefined));
     throw new UnauthorizedException('Introspection requires Authorization: Bearer <INTROSPECTION_SECRET>');
   }
 }

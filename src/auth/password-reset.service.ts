@@ -1,6 +1,5 @@
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { ClientInfo } from '../common/client-info.js';
@@ -13,6 +12,7 @@ import { newOpaqueToken, SessionsService } from '../sessions/sessions.service.js
 import { normalizeEmail } from '../users/email.js';
 import { PasswordHasherService } from '../users/password-hasher.service.js';
 import { PasswordPolicyService } from '../users/password-policy.service.js';
+import { sha256Hex } from '../common/secrets.js';
 import { ResetTokensService } from '../users/reset-tokens.service.js';
 import { User } from '../users/user.entity.js';
 import { NO_ENUMERATION_FLOOR_MS, withMinDuration } from './min-duration.js';
@@ -21,10 +21,6 @@ export const RESET_MAIL_COOLDOWN_SECONDS = 60;
 const INVALID_TOKEN = 'Invalid or expired reset token';
 /** Stands in for the user id of an unknown address, so both paths run the same queries. */
 const NOBODY = '00000000-0000-0000-0000-000000000000';
-
-function hashResetToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
 
 /** Forgotten password: a mailed single-use token (contract §4). */
 @Injectable()
@@ -52,7 +48,7 @@ export class PasswordResetService {
   private async mailResetLink(email: string, client: ClientInfo): Promise<void> {
     const address = normalizeEmail(email);
     const token = newOpaqueToken();
-    const tokenHash = hashResetToken(token);
+    const tokenHash = sha256Hex(token);
     await this.dataSource.transaction(async (manager) => {
       await lockMailAddress(manager, address);
       const user = await manager.getRepository(User).findOneBy({ email: address });
@@ -73,7 +69,7 @@ export class PasswordResetService {
    */
   async reset(token: string, newPassword: string, client: ClientInfo): Promise<void> {
     this.policy.assertAcceptable(newPassword, 'new_password');
-    const tokenHash = hashResetToken(token);
+    const tokenHash = sha256Hex(token);
     // Checked before the (deliberately slow) hash, so junk tokens cost no argon2 time.
     const found = await this.tokens.findLive(this.dataSource.manager, tokenHash, false);
     if (!found) throw new BadRequestException(INVALID_TOKEN);

@@ -2,6 +2,7 @@ import { type CanActivate, type ExecutionContext, ForbiddenException, Injectable
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import type { Principal } from '../common/principal.js';
+import { bearerChallenge } from '../common/www-authenticate.js';
 import { REQUIRED_SCOPES } from '../common/scopes.decorator.js';
 
 /** Global guard for routes marked @Scopes(): RFC 6750 §3.1 `insufficient_scope` (403). */
@@ -22,7 +23,7 @@ export class ScopesGuard implements CanActivate {
     context
       .switchToHttp()
       .getResponse<FastifyReply>()
-      .header('WWW-Authenticate', `Bearer realm="warden", error="insufficient_scope", scope="${scope}"`);
+      .header('WWW-Authenticate', bearerChallenge('insufficient_scope', scope));
     throw new ForbiddenException(
       `The access token lacks the ${missing.join(' ')} scope; request it at /auth/token (scope=${scope})`,
     );

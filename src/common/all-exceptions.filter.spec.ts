@@ -81,7 +81,7 @@ describe('sendError', () => {
 
   it('answers the token endpoint RFC 6749 temporarily_unavailable during an outage', () => {
     const { reply, api } = fakeReply();
-    const tokenRequest = { id: 'req-2', routeOptions: { url: '/auth/token' } } as never;
+    const tokenRequest = { id: 'req-2', routeOptions: { url: '/auth/token', config: { oauthErrors: true } } } as never;
     const warnLogger = { warn: () => undefined } as unknown as Logger;
     sendError(new Error('timeout exceeded when trying to connect'), tokenRequest, api as never, warnLogger);
     expect(reply.statusCode).toBe(503);

@@ -4,6 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import { isDatabaseUnavailable, isUniqueViolation } from './db-errors.js';
 import { errorBody, GENERIC_500_MESSAGE } from './error-body.js';
 import { OAuthError } from './oauth-error.js';
+import { usesOAuthErrors } from './oauth-errors.decorator.js';
 
 interface FastifyError {
   statusCode?: number;
@@ -19,10 +20,13 @@ function messageOf(exception: HttpException): string | string[] {
 
 const UNAVAILABLE_MESSAGE = 'Service temporarily unavailable, try again shortly';
 const UNAVAILABLE_RETRY_AFTER_S = 5;
-/** The token endpoint answers RFC 6749 bodies; `temporarily_unavailable` is RFC 6749's code for this. */
-const TOKEN_ENDPOINT = '/auth/token';
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
-/** Shapes every error as the contract's body; anything unexpected becomes the generic 500. */
+/**
+ * Shapes every error: RFC 6749 `{error, error_description}` on the routes marked @OAuthErrors(),
+ * the usual `{statusCode, error, message, request_id}` everywhere else; anything unexpected
+ * becomes the generic 500.
+ */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
@@ -36,11 +40,16 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
 export function sendError(exception: unknown, request: FastifyRequest, reply: FastifyReply, logger: Logger): void {
   const requestId = String(request.id);
+  const oauth = usesOAuthErrors(request);
   if (exception instanceof OAuthError) {
-    reply
-      .status(exception.getStatus())
-      .headers({ 'cache-control': 'no-store', pragma: 'no-cache', ...exception.headers })
-      .send({ error: exception.code, error_description: exception.description });
+    reply.status(exception.getStatus());
+    if (oauth) {
+      reply
+        .headers({ ...NO_STORE, ...exception.headers })
+        .send({ error: exception.code, error_description: exception.description });
+    } else {
+      reply.headers(exception.headers).send(errorBody(exception.getStatus(), exception.description, requestId));
+    }
     return;
   }
   if (exception instanceof HttpException) {
@@ -58,11 +67,8 @@ export function sendError(exception: unknown, request: FastifyRequest, reply: Fa
     // An outage is not a bug: 503 with Retry-After, so that clients and load balancers back off.
     logger.warn({ request_id: requestId, err: exception }, 'Database unavailable');
     reply.status(503).headers({ 'retry-after': String(UNAVAILABLE_RETRY_AFTER_S) });
-    if (request.routeOptions?.url === TOKEN_ENDPOINT) {
-      reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send({
-        error: 'temporarily_unavailable',
-        error_description: UNAVAILABLE_MESSAGE,
-      });
+    if (oauth) {
+      reply.headers(NO_STORE).send({ error: 'temporarily_unavailable', error_description: UNAVAILABLE_MESSAGE });
     } else {
       reply.send(errorBody(503, UNAVAILABLE_MESSAGE, requestId));
     }

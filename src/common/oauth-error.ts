@@ -9,7 +9,11 @@ export type OAuthErrorCode =
   | 'too_many_requests'
   | 'temporarily_unavailable';
 
-/** An error of the token endpoint, rendered as RFC 6749 §5.2 `{error, error_description}`. */
+/**
+ * An error with an RFC 6749 error code. Routes marked @OAuthErrors() answer it as
+ * `{error, error_description}`; any other route answers the usual error body with the same
+ * status and headers.
+ */
 export class OAuthError extends HttpException {
   constructor(
     readonly code: OAuthErrorCode,

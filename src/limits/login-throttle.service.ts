@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
+import { sha256Hex } from '../common/secrets.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ACCOUNT_MAX_FAILURES } from './backoff.js';
@@ -16,10 +16,6 @@ import { AttemptsUnavailableError, ThrottledAttempt, TooManyAttemptsError } from
 /** How long an attempt waits for a verification slot before it is refused (429). */
 const SLOT_WAIT_MS = 10_000;
 const SLOT_POLL_MS = 20;
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
 
 /**
  * The brute-force defence of every password check (logins and the re-checks of the account
@@ -49,10 +45,14 @@ export class LoginThrottleService {
    * (null when it names none: the identifier then stands for the account).
    */
   countersFor(identifier: string, accountId: string | null, ip: string | null | undefined): ThrottleCounter[] {
-    const account = sha256(accountId ? `account:user:${accountId}` : `account:login:${identifier}`);
+    const account = sha256Hex(accountId ? `account:user:${accountId}` : `account:login:${identifier}`);
     return [
       { id: account, group: account, threshold: ACCOUNT_MAX_FAILURES },
-      { id: sha256(`ip:${identifier}\n${clientAddress(ip)}`), group: account, threshold: this.config.loginMaxFailures },
+      {
+        id: sha256Hex(`ip:${identifier}\n${clientAddress(ip)}`),
+        group: account,
+        threshold: this.config.loginMaxFailures,
+      },
     ];
   }
 

@@ -1,11 +1,11 @@
-import { type CanActivate, type ExecutionContext, HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { OAuthError } from '../common/oauth-error.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { clientAddress } from './client-address.js';
-import { RATE_LIMITED, type RateLimitShape } from './rate-limit.decorator.js';
+import { RATE_LIMITED } from './rate-limit.decorator.js';
 import { RATE_LIMIT_STORE, type RateLimitStore } from './rate-limit.storage.js';
 
 /** Contract §6: 30 requests a rolling minute per IP on each @RateLimited() route. */
@@ -27,8 +27,8 @@ export class RateLimitGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const shape = this.reflector.get<RateLimitShape | undefined>(RATE_LIMITED, context.getHandler());
-    if (!shape || !this.config.rateLimitEnabled) return true;
+    const limited = this.reflector.get<boolean | undefined>(RATE_LIMITED, context.getHandler());
+    if (!limited || !this.config.rateLimitEnabled) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     // Per route, method included: PUT and DELETE of one path are two routes.
@@ -37,12 +37,8 @@ export class RateLimitGuard implements CanActivate {
     const { allowed, retryAfter } = await this.store.hit(key, RATE_LIMIT.windowMs, RATE_LIMIT.limit);
     if (allowed) return true;
     const message = `Too many requests from this address; retry in ${retryAfter} seconds`;
-    if (shape === 'oauth') {
-      throw new OAuthError('too_many_requests', message, HttpStatus.TOO_MANY_REQUESTS, {
-        'Retry-After': `${retryAfter}`,
-      });
-    }
-    http.getResponse<FastifyReply>().header('Retry-After', `${retryAfter}`);
-    throw new HttpException(message, HttpStatus.TOO_MANY_REQUESTS);
+    throw new OAuthError('too_many_requests', message, HttpStatus.TOO_MANY_REQUESTS, {
+      'Retry-After': `${retryAfter}`,
+    });
   }
 }

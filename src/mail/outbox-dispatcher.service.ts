@@ -9,12 +9,12 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { PgListener } from '../common/pg-listener.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { OUTBOX_CHANNEL } from './mail.service.js';
 import { MAIL_TRANSPORT, type MailTransport } from './mail-transport.js';
-import { OutboxListener } from './outbox-listener.js';
 import { OutboxSignal } from './outbox-signal.js';
 
 /** A claimed mail belongs to its sender this long; after it a crashed sender's mail is tried again. */
@@ -46,7 +46,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   private readonly logger = new Logger('MailOutbox');
   private stopping = false;
   private running?: Promise<void>;
-  private listener?: OutboxListener;
+  private listener?: PgListener;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -58,13 +58,25 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
 
   onApplicationBootstrap(): void {
     if (this.config.databaseUrl) {
-      this.listener = new OutboxListener(
-        this.config.databaseUrl,
-        OUTBOX_CHANNEL,
-        () => this.signal.notify(),
-        this.logger,
-      );
-      this.listener.start();
+      // A mail committed by any instance wakes every dispatcher at once; while the connection is
+      // down the slow poll still finds it.
+      this.listener = new PgListener({
+        connectionString: this.config.databaseUrl,
+        applicationName: 'warden-mail-outbox',
+        metrics: this.metrics,
+        status: {
+          // Mail committed while we were not listening is picked up now rather than at the next poll.
+          up: () => this.signal.notify(),
+          // The message only (a connection error may carry the host, never the URL's password).
+          down: (error) =>
+            this.logger.warn(
+              { error: error instanceof Error ? error.message : 'connection ended' },
+              'Mail outbox LISTEN connection lost; reconnecting',
+            ),
+        },
+      });
+      this.listener.subscribe(OUTBOX_CHANNEL, () => this.signal.notify());
+      void this.listener.start();
     }
     this.running = this.run();
     this.logger.log({ transport: this.transport.name }, 'Mail outbox dispatcher started');

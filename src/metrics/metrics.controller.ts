@@ -1,14 +1,13 @@
 import { Controller, Get, Inject, NotFoundException, Req, Res, UnauthorizedException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { bearerToken } from '../common/bearer-token.js';
 import { Public } from '../common/public.decorator.js';
+import { sameSecret } from '../common/secrets.js';
+import { bearerChallenge } from '../common/www-authenticate.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MetricsService } from './metrics.service.js';
-
-const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /**
  * Prometheus scrape endpoint: not an API route (no JWT, not in Swagger); METRICS_TOKEN guards it
@@ -19,14 +18,14 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 @Public()
 @Controller('metrics')
 export class MetricsController {
-  private readonly expected?: Buffer;
+  private readonly expected?: string;
   private readonly hidden: boolean;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly metrics: MetricsService,
   ) {
-    this.expected = config.metricsToken ? digest(config.metricsToken) : undefined;
+    this.expected = config.metricsToken || undefined;
     this.hidden = config.isProduction && !config.metricsToken;
   }
 
@@ -35,11 +34,8 @@ export class MetricsController {
     if (this.hidden) throw new NotFoundException(`Cannot GET ${request.url}`);
     if (this.expected) {
       const token = bearerToken(request);
-      if (!token || !timingSafeEqual(digest(token), this.expected)) {
-        reply.header(
-          'WWW-Authenticate',
-          token ? 'Bearer realm="warden", error="invalid_token"' : 'Bearer realm="warden"',
-        );
+      if (!token || !sameSecret(token, this.expected)) {
+        reply.header('WWW-Authenticate', bearerChallenge(token ? 'invalid_token' : undefined));
         throw new UnauthorizedException('A valid METRICS_TOKEN bearer token is required');
       }
     }

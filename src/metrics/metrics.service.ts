@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ListenerMetrics } from '../common/pg-listener.js';
 import type { RequestObserver } from '../common/request-hooks.js';
 
 export type LoginOutcome = 'success' | 'failure' | 'locked';
@@ -10,7 +11,7 @@ export type LoginOutcome = 'success' | 'failure' | 'locked';
  * module's outbox dispatcher reports its depth and failures, SessionsService its revocations.
  */
 @Injectable()
-export class MetricsService implements RequestObserver {
+export class MetricsService implements RequestObserver, ListenerMetrics {
   readonly registry = new Registry();
   private readonly requestSeries = new Map<
     string,
@@ -54,6 +55,13 @@ export class MetricsService implements RequestObserver {
     name: 'warden_session_revocations_total',
     help: 'Sessions revoked, by reason (logout, password_change, reuse, disabled, ...)',
     labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly listenerReconnects = new Counter({
+    name: 'warden_pg_listener_reconnects_total',
+    help: 'Postgres LISTEN connections lost and being re-established, by listener',
+    labelNames: ['listener'] as const,
     registers: [this.registry],
   });
 
@@ -104,5 +112,9 @@ export class MetricsService implements RequestObserver {
 
   sessionRevoked(reason: string, count = 1): void {
     if (count > 0) this.revocations.inc({ reason }, count);
+  }
+
+  listenerReconnect(listener: string): void {
+    this.listenerReconnects.inc({ listener });
   }
 }

@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { SessionStateCache } from './session-state.cache.js';
 import { PgNotifyTransport } from './transports/pg-notify.transport.js';
 import { PgliteTransport } from './transports/pglite.transport.js';
@@ -15,9 +16,9 @@ const CACHE_TTL_MS = 30_000;
 const PENDING = 'warden:pendingRevocations';
 const USER_PREFIX = 'user:';
 
-function pickTransport(config: AppConfig, dataSource: DataSource): RevocationTransport {
+function pickTransport(config: AppConfig, dataSource: DataSource, metrics?: MetricsService): RevocationTransport {
   if (config.redisUrl) return new RedisTransport(config.redisUrl);
-  if (config.databaseUrl) return new PgNotifyTransport(config.databaseUrl, dataSource);
+  if (config.databaseUrl) return new PgNotifyTransport(config.databaseUrl, dataSource, metrics);
   return new PgliteTransport(dataSource);
 }
 
@@ -38,8 +39,9 @@ export class SessionEventsService implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
+    @Optional() metrics?: MetricsService,
   ) {
-    this.transport = pickTransport(config, dataSource);
+    this.transport = pickTransport(config, dataSource, metrics);
   }
 
   /** True while no revocation can be missed, i.e. while the cache may be trusted. */

@@ -1,7 +1,8 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { type EntityManager, Repository } from 'typeorm';
+import { sha256Hex } from '../common/secrets.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { ClientInfo } from '../common/client-info.js';
 import { RefreshToken } from './refresh-token.entity.js';
@@ -12,7 +13,7 @@ import { Session } from './session.entity.js';
 export type { ClientInfo };
 
 export function hashRefreshToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return sha256Hex(token);
 }
 
 /** 256 random bits, URL-safe. */

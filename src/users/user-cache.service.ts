@@ -1,9 +1,10 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntitySubscriberInterface, type RemoveEvent, type UpdateEvent } from 'typeorm';
 import { type AppConfig } from '../config/app-config.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { UserDto } from './dto/user.dto.js';
 import { type ChangeFeed, PGliteChangeFeed, PostgresChangeFeed } from './user-change-feed.js';
 import { User } from './user.entity.js';
@@ -30,6 +31,7 @@ export class UserCacheService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(APP_CONFIG) config: AppConfig,
     @InjectDataSource() dataSource: DataSource,
     sessions: SessionsService,
+    @Optional() metrics?: MetricsService,
   ) {
     // A changed or deleted user row also drops the user's cached session states (a user disabled
     // or deleted by SQL must not keep a cached "active" session).
@@ -44,7 +46,7 @@ export class UserCacheService implements OnApplicationBootstrap, OnApplicationSh
       },
     };
     this.feed = config.databaseUrl
-      ? new PostgresChangeFeed(config.databaseUrl, handlers)
+      ? new PostgresChangeFeed(config.databaseUrl, handlers, metrics)
       : new PGliteChangeFeed(dataSource, handlers);
     dataSource.subscribers.push(this.subscriber());
   }

@@ -1,6 +1,6 @@
-import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { getPGliteInstance } from 'typeorm-pglite';
+import { type ListenerMetrics, PgListener } from '../common/pg-listener.js';
 
 /** The channel the users trigger (migration UserChangeNotify) announces changed user ids on. */
 export const USER_CHANGED_CHANNEL = 'warden_user_changed';
@@ -18,82 +18,33 @@ export interface ChangeFeed {
   stop(): Promise<void>;
 }
 
-const RECONNECT_MS = 1000;
-/** A listener connection that silently died would miss changes: it is probed this often. */
-const HEARTBEAT_MS = 5000;
-const TIMEOUT_MS = 3000;
-
-/** LISTEN on a dedicated Postgres connection; reconnects on its own; `live` only while listening. */
+/** LISTEN on the app's dedicated listener connection; `live` only while listening. */
 export class PostgresChangeFeed implements ChangeFeed {
-  live = false;
-  private client?: pg.Client;
-  private heartbeat?: NodeJS.Timeout;
-  private retry?: NodeJS.Timeout;
-  private stopped = false;
+  private readonly listener: PgListener;
 
-  constructor(
-    private readonly connectionString: string,
-    private readonly handlers: ChangeHandlers,
-  ) {}
+  constructor(connectionString: string, handlers: ChangeHandlers, metrics?: ListenerMetrics) {
+    // Going down or coming back both reset: what was cached meanwhile may have missed a change.
+    this.listener = new PgListener({
+      connectionString,
+      applicationName: 'warden-user-changes',
+      metrics,
+      status: { up: () => handlers.reset(), down: () => handlers.reset() },
+    });
+    this.listener.subscribe(USER_CHANGED_CHANNEL, (userId) => {
+      if (userId) handlers.changed(userId);
+    });
+  }
+
+  get live(): boolean {
+    return this.listener.live;
+  }
 
   start(): Promise<void> {
-    return this.connect();
+    return this.listener.start();
   }
 
-  private async connect(): Promise<void> {
-    this.retry = undefined;
-    if (this.stopped) return;
-    const client = new pg.Client({
-      connectionString: this.connectionString,
-      application_name: 'warden-user-changes',
-      connectionTimeoutMillis: TIMEOUT_MS,
-      query_timeout: TIMEOUT_MS,
-      keepAlive: true,
-    });
-    client.on('error', () => this.down(client));
-    client.on('end', () => this.down(client));
-    client.on('notification', (message) => {
-      if (message.channel === USER_CHANGED_CHANNEL && message.payload) this.handlers.changed(message.payload);
-    });
-    this.client = client;
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${USER_CHANGED_CHANNEL}`);
-      if (this.client !== client || this.stopped) return;
-      this.live = true;
-      this.handlers.reset();
-      this.heartbeat = setInterval(() => {
-        client.query('SELECT 1').catch(() => this.down(client));
-      }, HEARTBEAT_MS);
-      this.heartbeat.unref();
-    } catch {
-      this.down(client);
-    }
-  }
-
-  private down(client: pg.Client): void {
-    if (this.client !== client) return;
-    this.client = undefined;
-    this.live = false;
-    this.handlers.reset();
-    clearInterval(this.heartbeat);
-    // end() would wait for a goodbye a dead network never delivers.
-    (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
-    if (!this.stopped && !this.retry) {
-      this.retry = setTimeout(() => void this.connect(), RECONNECT_MS);
-      this.retry.unref();
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.live = false;
-    clearInterval(this.heartbeat);
-    clearTimeout(this.retry);
-    const client = this.client;
-    this.client = undefined;
-    if (client)
-      await Promise.race([client.end().catch(() => undefined), new Promise((r) => setTimeout(r, TIMEOUT_MS))]);
+  stop(): Promise<void> {
+    return this.listener.stop();
   }
 }
 
