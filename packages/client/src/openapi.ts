@@ -959,7 +959,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Retry-After: the password re-check counts in the account's login back-off (per account and address); after LOGIN_MAX_FAILURES wrong passwords even the right one is refused while the wait runs */
+            /** @description Retry-After: over 30 requests a minute from this IP, or the login back-off: the password re-check counts as a login attempt (per account and address); after LOGIN_MAX_FAILURES wrong passwords even the right one is refused while the wait runs */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1130,7 +1130,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Retry-After: the password re-check counts in the account's login back-off (per account and address); after LOGIN_MAX_FAILURES wrong passwords even the right one is refused while the wait runs */
+            /** @description Retry-After: over 30 requests a minute from this IP, or the login back-off: the password re-check counts as a login attempt (per account and address); after LOGIN_MAX_FAILURES wrong passwords even the right one is refused while the wait runs */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1230,7 +1230,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Retry-After: the password re-check counts in the account's login back-off (per account and address); after LOGIN_MAX_FAILURES wrong passwords even the right one is refused while the wait runs */
+            /** @description Retry-After: over 30 requests a minute from this IP, or the login back-off: the password re-check counts as a login attempt (per account and address); after LOGIN_MAX_FAILURES wrong passwords even the right one is refused while the wait runs */
             429: {
                 headers: {
                     [name: string]: unknown;
