@@ -71,13 +71,13 @@ export async function createApp(
     bufferLogs: false,
   });
 
-  // --- Hardening (issue 6): security headers and CSP, JSON depth, unstorable text; see src/common/ ---
+  // --- Hardening: security headers and CSP, JSON depth, unstorable text; see src/common/ ---
   registerSecurityHeaders(app, config);
   limitJsonDepth(app);
   rejectUnstorableText(app);
   // --- end hardening ---
 
-  // Cookie mode (contract §3): request.cookies for the access/refresh cookies, reply.setCookie.
+  // Cookie mode: request.cookies for the access/refresh cookies, reply.setCookie.
   await app.register(fastifyCookie);
   // Only the listed origins get CORS headers; credentials so that the SPA's cookies are sent.
   app.enableCors({

@@ -56,7 +56,7 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
-        // First: a client over the per-IP limit (contract §6) is refused before any other work.
+        // First: a client over the per-IP limit is refused before any other work.
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: ContentTypeGuard },
         // Before authentication: a forged cross-site request is refused without touching a token.

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { bearerToken } from '../common/bearer-token.js';
 
-/** Protected routes accept the bearer header or the `access_token` cookie (contract §3). */
+/** Protected routes accept the bearer header or the `access_token` cookie. */
 export function accessTokenFromRequest(request: FastifyRequest): string | undefined {
   return (
     bearerToken(request) ??

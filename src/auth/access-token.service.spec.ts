@@ -32,7 +32,7 @@ describe('AccessTokenService.sign', () => {
           .toString(),
       },
     ],
-  ])('issues %s tokens that verify, with every claim of contract §3', async (alg, env) => {
+  ])('issues %s tokens that verify, with every claim of an access token', async (alg, env) => {
     const service = await tokens(env);
     const token = await service.sign(subject);
     expect(decodeProtectedHeader(token)).toEqual({ alg, typ: 'at+jwt', kid: expect.any(String) });

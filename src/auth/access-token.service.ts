@@ -31,7 +31,7 @@ const VERIFIED_CACHE_ENTRIES = 5000;
 
 export class InvalidAccessTokenError extends Error {}
 
-/** Issues and verifies the access-token JWTs of contract §3 (`typ: at+jwt`, RFC 9068). */
+/** Issues and verifies the access-token JWTs (`typ: at+jwt`, RFC 9068). */
 @Injectable()
 export class AccessTokenService {
   private readonly verified = new VerifiedTokenCache<AccessTokenClaims>(VERIFIED_CACHE_ENTRIES);

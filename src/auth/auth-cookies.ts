@@ -6,7 +6,7 @@ export const ACCESS_COOKIE = 'access_token';
 export const REFRESH_COOKIE = 'refresh_token';
 
 /**
- * contract §3. The refresh cookie is only sent to /auth (it is needed by /auth/refresh and
+ * docs/sessions.md. The refresh cookie is only sent to /auth (it is needed by /auth/refresh and
  * /auth/logout alone) and never on cross-site requests (SameSite=Strict); the access cookie is
  * Lax so that a top-level navigation from another site still arrives signed in.
  */

@@ -51,7 +51,7 @@ const EXAMPLE_SET_COOKIE =
   'access_token=…; Max-Age=900; Path=/; HttpOnly; Secure; SameSite=Lax, ' +
   'refresh_token=…; Max-Age=2592000; Path=/auth; HttpOnly; Secure; SameSite=Strict';
 
-/** Cookie mode for browsers (contract §3): the tokens never reach JavaScript. */
+/** Cookie mode for browsers: the tokens never reach JavaScript. */
 @ApiTags('browser')
 @Controller('auth')
 export class BrowserAuthController {

@@ -38,7 +38,7 @@ function requestOrigin(request: FastifyRequest): string | null | undefined {
 }
 
 /**
- * CSRF defence for cookie authentication (contract §3, OWASP "verifying origin with standard
+ * CSRF defence for cookie authentication (OWASP "verifying origin with standard
  * headers"): an unsafe request authenticated by the cookies must come from APP_URL or one of
  * CORS_ORIGINS, as its Origin (or Referer) says. A bearer request cannot be forged cross-site
  * (the header needs a CORS preflight), so it is left alone.

@@ -13,5 +13,5 @@ export async function withMinDuration<T>(ms: number, work: () => Promise<T>): Pr
   return result;
 }
 
-/** The floor for the no-enumeration endpoints; far above their own work (~5-25 ms). */
+/** The floor for the no-enumeration endpoints; far above their own work. */
 export const NO_ENUMERATION_FLOOR_MS = 150;

@@ -22,7 +22,7 @@ const INVALID_TOKEN = 'Invalid or expired reset token';
 /** Stands in for the user id of an unknown address, so both paths run the same queries. */
 const NOBODY = '00000000-0000-0000-0000-000000000000';
 
-/** Forgotten password: a mailed single-use token (contract §4). */
+/** Forgotten password: a mailed single-use token. */
 @Injectable()
 export class PasswordResetService {
   constructor(

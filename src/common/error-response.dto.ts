@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-/** The error body of every route but the token endpoint (contract §1). */
+/** The error body of every route but the token endpoint. */
 export class ErrorResponseDto {
   @ApiProperty({ example: 400 })
   statusCode: number;

@@ -47,7 +47,7 @@ const docsPage = (url: string) => /^\/(docs|redoc)(\/|\?|$)/.exec(url)?.[1];
 /**
  * The headers helmet sets for these options, computed once. They are the same for every
  * response, but @fastify/helmet rebuilds helmet's middleware and re-serialises the CSP on each
- * request (7% of an authenticated read's CPU in issue 7's profile); helmet stays the authority
+ * request (a noticeable share of an authenticated read's CPU); helmet stays the authority
  * on what to send, it is just asked once.
  */
 export function securityHeaders(options: HelmetOptions): Record<string, string> {

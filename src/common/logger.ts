@@ -34,8 +34,8 @@ const LOG_FLUSH_MS = 1000;
 
 /**
  * stdout by default, buffered: one write per ~4 KiB instead of one per line. On a busy box each
- * write to the log pipe wakes its reader, and at info level (a line per request) that cost the
- * server ~0.06 ms per request, a quarter of a GET /users/me (bench, LOG_LEVEL=info vs warn). The
+ * write to the log pipe wakes its reader, and at info level (a line per request) that cost is a
+ * sizeable share of a GET /users/me (compare the bench at LOG_LEVEL=info and warn). The
  * buffer is flushed every second and on exit (process.exit, uncaught errors); only a SIGKILL or
  * OOM kill loses its last second.
  */

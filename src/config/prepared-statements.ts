@@ -1,7 +1,7 @@
 /**
  * Hot statements, run as named prepared statements on node-postgres connections: Postgres then
- * parses and plans each once per connection instead of on every call. Measured on the refresh
- * grant's read (a three-table join): 0.34 ms of Postgres CPU per call unnamed, 0.09 ms named.
+ * parses and plans each once per connection instead of on every call, which cuts Postgres'
+ * CPU per call several times over for a join like the refresh grant's read.
  *
  * A statement opts in by wrapping its SQL text in `prepared()` where it is defined (once, at
  * module or constructor level); the pg client (database.ts) recognises the text and names it.

@@ -1,7 +1,7 @@
 /** A failure streak is forgotten after a day without failures (and without a running wait). */
 export const FAILURE_MEMORY_SECONDS = 24 * 3600;
 
-/** Contract §6: per account, all IPs together (NIST SP 800-63B §5.2.2 allows at most 100). */
+/** Per account, all IPs together (NIST SP 800-63B §5.2.2 allows at most 100). */
 export const ACCOUNT_MAX_FAILURES = 100;
 
 export interface BackoffPolicy {
@@ -13,7 +13,7 @@ export interface BackoffPolicy {
 
 /**
  * The wait that follows the `failures`-th consecutive failure: none below the threshold, then
- * base, 2·base, 4·base… up to cap (contract §6: 1 min doubling to 15 min).
+ * base, 2·base, 4·base… up to cap (by default 1 min doubling to 15 min).
  */
 export function waitAfterFailures(failures: number, threshold: number, policy: BackoffPolicy): number {
   if (failures < threshold) return 0;

@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
- * Failed-login counters of contract §6 when no Redis is configured. `key` is a SHA-256 of the
+ * Failed-login counters of the login back-off when no Redis is configured. `key` is a SHA-256 of the
  * account (and IP), so the table names nobody: unknown logins are throttled as well, and a
  * deleted account leaves nothing identifying behind.
  */

@@ -8,7 +8,7 @@ import { clientAddress } from './client-address.js';
 import { RATE_LIMITED } from './rate-limit.decorator.js';
 import { RATE_LIMIT_STORE, type RateLimitStore } from './rate-limit.storage.js';
 
-/** Contract §6: 30 requests a rolling minute per IP on each @RateLimited() route. */
+/** Per-IP limit: 30 requests a rolling minute per IP on each @RateLimited() route. */
 export const RATE_LIMIT = { limit: 30, windowMs: 60_000 };
 
 /**

@@ -11,7 +11,7 @@ export interface WindowResult {
 }
 
 /**
- * A rolling window (contract §6 "over a rolling minute"): the times of the accepted requests of
+ * A rolling window ("over a rolling minute"): the times of the accepted requests of
  * the last `windowMs`; a request is refused while `limit` of them are in the window. Refused
  * requests are not recorded, so a client that keeps hammering still gets `limit` a minute through.
  */

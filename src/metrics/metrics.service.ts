@@ -6,7 +6,7 @@ import type { RequestObserver } from '../common/request-hooks.js';
 export type LoginOutcome = 'success' | 'failure' | 'locked';
 
 /**
- * The Prometheus series of contract §8 / issue 7, on a registry of this app instance (tests run
+ * The Prometheus series of /metrics, on a registry of this app instance (tests run
  * several apps in one process). Other modules only call the small methods below; the mail
  * module's outbox dispatcher reports its depth and failures, SessionsService its revocations.
  */

@@ -3,7 +3,7 @@ import { User } from './user.entity.js';
 
 export type EmailCodePurpose = 'verify' | 'email_change';
 
-/** A one-time code mailed to `targetEmail`; only its keyed hash is stored (contract §4). */
+/** A one-time code mailed to `targetEmail`; only its keyed hash is stored. */
 @Entity({ name: 'email_codes' })
 @Index('IDX_email_codes_target_created', ['targetEmail', 'createdAt'])
 export class EmailCode {

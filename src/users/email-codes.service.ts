@@ -7,7 +7,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { deriveCodeKey, hashCode, randomNumericCode, sameHash } from './email-code-hash.js';
 import { EmailCode, type EmailCodePurpose } from './email-code.entity.js';
 
-/** Contract §4 limits. */
+/** The one-time code limits (see docs/api.md). */
 export const MAX_CODE_ATTEMPTS = 5;
 export const RESEND_COOLDOWN_SECONDS = 60;
 export const MAX_CODES_PER_HOUR = 5;
