@@ -9,7 +9,6 @@ import {
   ApiOperation,
   ApiTags,
   ApiUnauthorizedResponse,
-  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../common/current-principal.decorator.js';
@@ -17,9 +16,9 @@ import type { Principal } from '../common/principal.js';
 import { clientInfo } from '../common/client-info.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { MessageResponseDto } from '../common/message-response.dto.js';
-import { RateLimited } from '../limits/rate-limit.decorator.js';
 import { ChangeEmailDto } from './dto/change-email.dto.js';
 import { EmailChangeService } from './email-change.service.js';
+import { PasswordRecheck } from './password-recheck.decorator.js';
 
 @ApiTags('users')
 @ApiBearerAuth('bearer')
@@ -29,14 +28,7 @@ import { EmailChangeService } from './email-change.service.js';
 export class EmailChangeController {
   constructor(private readonly emailChange: EmailChangeService) {}
 
-  @RateLimited()
-  @ApiTooManyRequestsResponse({
-    description:
-      'Retry-After: over 30 requests a minute from this IP, or the login back-off: the password re-check counts ' +
-      'as a login attempt (per account and address); ' +
-      'after LOGIN_MAX_FAILURES wrong passwords even the right one is refused while the wait runs',
-    type: ErrorResponseDto,
-  })
+  @PasswordRecheck()
   @Post('me/email')
   @HttpCode(202)
   @ApiOperation({

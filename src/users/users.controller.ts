@@ -11,14 +11,12 @@ import {
   ApiOperation,
   ApiTags,
   ApiUnauthorizedResponse,
-  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../common/current-principal.decorator.js';
 import type { Principal } from '../common/principal.js';
 import { Scopes } from '../common/scopes.decorator.js';
 import { clientInfo } from '../common/client-info.js';
-import { RateLimited } from '../limits/rate-limit.decorator.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { AccountService } from './account.service.js';
 import { ChangePasswordDto, DeleteAccountDto } from './dto/password.dto.js';
@@ -26,6 +24,7 @@ import { UpdateMeDto } from './dto/update-me.dto.js';
 import { UserDto } from './dto/user.dto.js';
 import { UserCacheService } from './user-cache.service.js';
 import { UsersService } from './users.service.js';
+import { PasswordRecheck } from './password-recheck.decorator.js';
 
 @ApiTags('users')
 @ApiBearerAuth('bearer')
@@ -65,14 +64,7 @@ export class UsersController {
     return UserDto.from(user);
   }
 
-  @RateLimited()
-  @ApiTooManyRequestsResponse({
-    description:
-      'Retry-After: over 30 requests a minute from this IP, or the login back-off: the password re-check counts ' +
-      'as a login attempt (per account and address); ' +
-      'after LOGIN_MAX_FAILURES wrong passwords even the right one is refused while the wait runs',
-    type: ErrorResponseDto,
-  })
+  @PasswordRecheck()
   @Put('me/password')
   @HttpCode(204)
   @ApiOperation({ summary: 'Change my password; my other sessions are revoked, this one stays' })
@@ -86,14 +78,7 @@ export class UsersController {
     await this.account.changePassword(principal, dto.current_password, dto.new_password, clientInfo(request));
   }
 
-  @RateLimited()
-  @ApiTooManyRequestsResponse({
-    description:
-      'Retry-After: over 30 requests a minute from this IP, or the login back-off: the password re-check counts ' +
-      'as a login attempt (per account and address); ' +
-      'after LOGIN_MAX_FAILURES wrong passwords even the right one is refused while the wait runs',
-    type: ErrorResponseDto,
-  })
+  @PasswordRecheck()
   @Delete('me')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete my account, its sessions and tokens (hard delete; the email can register again)' })
