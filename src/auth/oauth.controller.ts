@@ -27,6 +27,7 @@ import { clientInfo } from '../common/client-info.js';
 import { ErrorResponseDto, OAuthErrorResponseDto } from '../common/error-response.dto.js';
 import { AcceptsForm } from '../common/form-body.decorator.js';
 import { OAuthError } from '../common/oauth-error.js';
+import { OAuthErrors } from '../common/oauth-errors.decorator.js';
 import { Public } from '../common/public.decorator.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -55,6 +56,7 @@ export class OAuthController {
   ) {}
 
   @AcceptsForm()
+  @OAuthErrors()
   @Post('revoke')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
