@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -9,7 +9,7 @@ import { RolesGuard } from './auth/roles.guard.js';
 import { ScopesGuard } from './auth/scopes.guard.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { ContentTypeGuard } from './common/content-type.guard.js';
-import { PrivateResponseInterceptor } from './common/private-response.js';
+import { PrivateResponseGuard } from './common/private-response.js';
 import { type AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { dataSourceOptions } from './config/database.js';
@@ -58,6 +58,8 @@ export class AppModule {
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         // First: a client over the per-IP limit is refused before any other work.
         { provide: APP_GUARD, useClass: RateLimitGuard },
+        // Before the checks that can refuse: their errors on a private route are not cached either.
+        { provide: APP_GUARD, useClass: PrivateResponseGuard },
         { provide: APP_GUARD, useClass: ContentTypeGuard },
         // Before authentication: a forged cross-site request is refused without touching a token.
         { provide: APP_GUARD, useClass: CsrfGuard },
@@ -65,7 +67,6 @@ export class AppModule {
         // After authentication, in this order: @Roles() then @Scopes().
         { provide: APP_GUARD, useClass: RolesGuard },
         { provide: APP_GUARD, useClass: ScopesGuard },
-        { provide: APP_INTERCEPTOR, useClass: PrivateResponseInterceptor },
       ],
     };
   }

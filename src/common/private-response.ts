@@ -1,7 +1,6 @@
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor, SetMetadata } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
-import type { Observable } from 'rxjs';
 import { IS_PUBLIC } from './public.decorator.js';
 
 export const PRIVATE_RESPONSE = 'warden:private-response';
@@ -13,17 +12,33 @@ export const PrivateResponse = () => SetMetadata(PRIVATE_RESPONSE, true);
  * The one place that decides `Cache-Control: no-store`: on every route behind the access token
  * (whatever it answers is somebody's account data) and on public routes marked @PrivateResponse().
  * A shared cache or the browser's history must never keep a copy of them.
+ *
+ * A guard that never refuses, not an interceptor: any global interceptor puts an rxjs pipeline
+ * on every request, which costs an authenticated read a large share of its throughput; a guard
+ * is one plain call. The answer per handler is computed once.
  */
 @Injectable()
-export class PrivateResponseInterceptor implements NestInterceptor {
+export class PrivateResponseGuard implements CanActivate {
+  private readonly privateHandlers = new WeakMap<object, boolean>();
+
   constructor(private readonly reflector: Reflector) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const targets = [context.getHandler(), context.getClass()];
-    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets);
-    if (!isPublic || this.reflector.getAllAndOverride<boolean | undefined>(PRIVATE_RESPONSE, targets)) {
+  canActivate(context: ExecutionContext): boolean {
+    if (this.isPrivate(context)) {
       context.switchToHttp().getResponse<FastifyReply>().header('cache-control', 'no-store');
     }
-    return next.handle();
+    return true;
+  }
+
+  private isPrivate(context: ExecutionContext): boolean {
+    const handler = context.getHandler();
+    let known = this.privateHandlers.get(handler);
+    if (known === undefined) {
+      const targets = [handler, context.getClass()];
+      const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets);
+      known = !isPublic || this.reflector.getAllAndOverride<boolean | undefined>(PRIVATE_RESPONSE, targets) === true;
+      this.privateHandlers.set(handler, known);
+    }
+    return known;
   }
 }
