@@ -34,7 +34,11 @@ export default {
       testMatch: ['<rootDir>/{packages,examples}/*/{src,test}/**/*.{spec,e2e-spec}.ts'],
       setupFiles: [WORKER_ENV],
       // The examples import the package by name; the tests run its sources, not a build.
-      moduleNameMapper: { ...base.moduleNameMapper, '^@warden/nestjs$': '<rootDir>/packages/nestjs/src/index.ts' },
+      moduleNameMapper: {
+        ...base.moduleNameMapper,
+        '^@warden/nestjs$': '<rootDir>/packages/nestjs/src/index.ts',
+        '^@warden/client$': '<rootDir>/packages/client/src/index.ts',
+      },
     },
     // The HAProxy cluster of deploy/ (npm run test:cluster): needs the build, haproxy, Postgres and Redis.
     { ...base, displayName: 'cluster', testMatch: ['<rootDir>/test/**/*.cluster-spec.ts'] },
