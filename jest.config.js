@@ -27,7 +27,12 @@ export default {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], setupFiles: [WORKER_ENV] },
-    { ...base, displayName: 'browser', testMatch: ['<rootDir>/test/**/*.browser-spec.ts'], setupFiles: [WORKER_ENV] },
+    {
+      ...base,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/{test,examples/*/test}/**/*.browser-spec.ts'],
+      setupFiles: [WORKER_ENV],
+    },
     {
       ...base,
       displayName: 'packages',

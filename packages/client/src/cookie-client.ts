@@ -82,6 +82,8 @@ export function createWardenCookieClient(options: WardenCookieClientOptions): Wa
         body: { ...identifier, password },
       });
       if (!data) return { error, status: response.status };
+      // 202: Warden asks for a second factor, a step this client does not offer yet.
+      if (response.status !== 200) throw new Error(`Warden's login answered ${response.status}: not supported here`);
       return { user: data.user, expiresIn: data.expires_in };
     },
     async logout() {
