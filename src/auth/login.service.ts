@@ -9,6 +9,7 @@ import { AttemptsUnavailableError, type ThrottledAttempt, TooManyAttemptsError }
 import { MetricsService } from '../metrics/metrics.service.js';
 import { normalizeEmail } from '../users/email.js';
 import { PasswordHasherService } from '../users/password-hasher.service.js';
+import type { SessionAcr } from '../sessions/session.entity.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { AccessTokenService } from './access-token.service.js';
@@ -35,7 +36,13 @@ export interface LoginProof {
   user: User;
   passwordHash: string | null;
   attempt?: ThrottledAttempt;
+  /** The assurance the proof reaches: a password alone is aal1 with amr ["pwd"]. */
+  acr: SessionAcr;
+  amr: string[];
 }
+
+/** What a password alone proves (RFC 8176 `pwd`). */
+export const PASSWORD_AMR = ['pwd'];
 
 /** How the login's tokens reach the client (audit detail). */
 export type LoginVia = 'token' | 'cookie';
@@ -108,6 +115,8 @@ export class LoginService {
         client,
         lifetimeSeconds: this.config.refreshTokenTtl,
         scope,
+        acr: proof.acr,
+        amr: proof.amr,
         event: this.audit.row({ type: 'login_success', userId: user.id, client, details: { via, scope } }),
         throttleKeys,
       });
@@ -166,7 +175,7 @@ export class LoginService {
     }
     const proven = user!;
     const passwordHash = needsRehash ? await this.upgradeHash(proven, password) : proven.passwordHash;
-    return { user: proven, passwordHash, attempt };
+    return { user: proven, passwordHash, attempt, acr: 'aal1', amr: PASSWORD_AMR };
   }
 
   private recordRefusal(user: User | null, reason: LoginRefusal, lockedNow: boolean, client: ClientInfo): void {

@@ -804,6 +804,24 @@ export interface components {
              *     ]
              */
             roles?: string[];
+            /**
+             * @description The session's assurance level now (raised by step-up)
+             * @example aal1
+             * @enum {string}
+             */
+            acr?: "aal1" | "aal2";
+            /**
+             * @description RFC 8176 authentication methods
+             * @example [
+             *       "pwd"
+             *     ]
+             */
+            amr?: string[];
+            /**
+             * @description The session's last authentication (epoch seconds)
+             * @example 1767269700
+             */
+            auth_time?: number;
         };
         VerifyEmailDto: {
             /**
