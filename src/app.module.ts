@@ -19,6 +19,7 @@ import { RateLimitGuard } from './limits/rate-limit.guard.js';
 import { RetentionModule } from './retention/retention.module.js';
 import { MailModule } from './mail/mail.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { MfaModule } from './mfa/mfa.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -49,6 +50,7 @@ export class AppModule {
         UsersModule,
         SessionsModule,
         AuthModule,
+        MfaModule,
         HealthModule,
         AuditModule,
         LimitsModule,

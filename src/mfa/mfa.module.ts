@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module.js';
+import { MailModule } from '../mail/mail.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
+import { User } from '../users/user.entity.js';
+import { MfaCrypto } from './mfa-crypto.service.js';
+import { MfaFactor } from './mfa-factor.entity.js';
+import { MfaService } from './mfa.service.js';
+import { RecoveryCode } from './recovery-code.entity.js';
+
+/** TOTP factors and recovery codes: enrolment, the second-factor checks, the admin reset. */
+@Module({
+  imports: [TypeOrmModule.forFeature([MfaFactor, RecoveryCode, User]), MailModule, AuditModule, SessionsModule],
+  controllers: [],
+  providers: [MfaCrypto, MfaService],
+  exports: [MfaService],
+})
+export class MfaModule {}
