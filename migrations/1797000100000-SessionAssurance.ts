@@ -8,6 +8,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * `login_complete` takes the level and methods of the login (a password alone, or a password
  * with a second factor) and answers the session's `auth_time` too; otherwise it is the function
  * of migration LoginAttemptsInFlight. Written by hand: TypeORM does not model functions.
+ *
+ * `mfa_challenges` holds the pending second step of a login (the hash of its mfa_token).
  */
 const SETTLE_ROWS = `UPDATE "login_throttle" t
      SET "in_flight" = greatest(t."in_flight" - 1, 0),
@@ -80,9 +82,19 @@ export class SessionAssurance1797000100000 implements MigrationInterface {
     await queryRunner.query(`UPDATE "sessions" SET "auth_time" = "created_at"`);
     await queryRunner.query(`DROP FUNCTION IF EXISTS "login_complete"(${OLD_SIGNATURE})`);
     await queryRunner.query(loginComplete(true));
+    await queryRunner.query(
+      `CREATE TABLE "mfa_challenges" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "token_hash" character varying(64) NOT NULL, "user_id" uuid NOT NULL, "login" character varying(320) NOT NULL, "password_digest" character varying(64) NOT NULL, "scope" character varying(255), "flow" character varying(8) NOT NULL, "attempts" integer NOT NULL DEFAULT '0', "expires_at" TIMESTAMP WITH TIME ZONE NOT NULL, "used_at" TIMESTAMP WITH TIME ZONE, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_25d85a6da62620267e003fb4da4" PRIMARY KEY ("id"))`,
+    );
+    await queryRunner.query(`CREATE UNIQUE INDEX "UQ_mfa_challenges_token_hash" ON "mfa_challenges" ("token_hash")`);
+    await queryRunner.query(`CREATE INDEX "IDX_mfa_challenges_user_id" ON "mfa_challenges" ("user_id")`);
+    await queryRunner.query(`CREATE INDEX "IDX_mfa_challenges_expires_at" ON "mfa_challenges" ("expires_at")`);
+    await queryRunner.query(
+      `ALTER TABLE "mfa_challenges" ADD CONSTRAINT "FK_1715663f6483821e6af6132b35b" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE NO ACTION`,
+    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE "mfa_challenges"`);
     await queryRunner.query(`DROP FUNCTION IF EXISTS "login_complete"(${NEW_SIGNATURE})`);
     await queryRunner.query(loginComplete(false));
     await queryRunner.query(`ALTER TABLE "sessions" DROP COLUMN "auth_time"`);

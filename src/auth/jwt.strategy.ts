@@ -37,7 +37,8 @@ export class JwtStrategy extends Strategy {
         })
         .then(
           (principal) => (principal ? done(null, principal) : done(null, false, { reason: 'invalid' })),
-          (err: unknown) => (err instanceof InvalidAccessTokenError ? done(null, false, { reason: 'invalid' }) : done(err)),
+          (err: unknown) =>
+            err instanceof InvalidAccessTokenError ? done(null, false, { reason: 'invalid' }) : done(err),
         );
     });
   }

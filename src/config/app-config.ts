@@ -78,6 +78,10 @@ export interface AppConfig {
     /** MFA_ENCRYPTION_KEY decoded (32 bytes); unset: derived from the JWT key material (see mfa-keys.ts). */
     encryptionKey?: Buffer;
   };
+  /** Seconds an mfa_token (the pending second step of a login) lives. */
+  mfaTokenTtl: number;
+  /** Admin routes need a session at aal2 when the admin has MFA on. */
+  mfaRequiredForAdmin: boolean;
   /** libuv's threadpool size (UV_THREADPOOL_SIZE, set by the start scripts' preload; libuv's default 4). */
   threadpoolSize: number;
 }
@@ -302,6 +306,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     shutdownTimeout: duration(env, 'SHUTDOWN_TIMEOUT', '10s'),
     database: { poolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000), queryTimeout },
     threadpoolSize: int(env, 'UV_THREADPOOL_SIZE', 4, 1, 1024),
+    mfaTokenTtl: duration(env, 'MFA_TOKEN_TTL', '5m'),
+    mfaRequiredForAdmin: bool(env, 'MFA_REQUIRED_FOR_ADMIN', false),
     mfa: {
       issuer: str(env, 'MFA_ISSUER') ?? 'Warden',
       encryptionKey: encryptionKey(env, 'MFA_ENCRYPTION_KEY'),

@@ -5,6 +5,7 @@ import { allMigrations } from '../../migrations/index.js';
 import { AuthEvent } from '../audit/auth-event.entity.js';
 import { LoginThrottle } from '../limits/login-throttle.entity.js';
 import { MailOutbox } from '../mail/mail-outbox.entity.js';
+import { MfaChallenge } from '../mfa/mfa-challenge.entity.js';
 import { MfaFactor } from '../mfa/mfa-factor.entity.js';
 import { RecoveryCode } from '../mfa/recovery-code.entity.js';
 import { RefreshToken } from '../sessions/refresh-token.entity.js';
@@ -22,6 +23,7 @@ export const ENTITIES = [
   EmailCode,
   PasswordResetToken,
   MfaFactor,
+  MfaChallenge,
   RecoveryCode,
   MailOutbox,
   LoginThrottle,

@@ -6,6 +6,7 @@ import { SessionsModule } from '../sessions/sessions.module.js';
 import { User } from '../users/user.entity.js';
 import { MfaCrypto } from './mfa-crypto.service.js';
 import { MfaFactor } from './mfa-factor.entity.js';
+import { MfaChallengesService } from './mfa-challenges.service.js';
 import { MfaService } from './mfa.service.js';
 import { RecoveryCode } from './recovery-code.entity.js';
 
@@ -13,7 +14,7 @@ import { RecoveryCode } from './recovery-code.entity.js';
 @Module({
   imports: [TypeOrmModule.forFeature([MfaFactor, RecoveryCode, User]), MailModule, AuditModule, SessionsModule],
   controllers: [],
-  providers: [MfaCrypto, MfaService],
-  exports: [MfaService],
+  providers: [MfaCrypto, MfaService, MfaChallengesService],
+  exports: [MfaService, MfaChallengesService],
 })
 export class MfaModule {}

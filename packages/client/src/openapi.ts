@@ -179,7 +179,7 @@ export interface paths {
         put?: never;
         /**
          * OAuth2 token endpoint (RFC 6749)
-         * @description grant_type=password (first-party clients only, as RFC 9700 advises) or grant_type=refresh_token. HTTP Basic client credentials are ignored.
+         * @description grant_type=password (first-party clients only, as RFC 9700 advises) or grant_type=refresh_token. HTTP Basic client credentials are ignored. For a user with two-factor authentication on, the right password answers 400 `mfa_required` with an `mfa_token` instead of tokens; the second step is this endpoint again with grant_type=urn:warden:params:oauth:grant-type:mfa-otp (mfa_token, otp) or grant_type=urn:warden:params:oauth:grant-type:mfa-recovery-code (mfa_token, recovery_code), which answers the token response of a new aal2 session with the scope asked in the first step. The mfa_token lives MFA_TOKEN_TTL (5 minutes), works once and dies after 5 wrong codes; a wrong code is `invalid_grant` and counts as a failed login in the back-off. A wrong password answers `invalid_grant` as for any account.
          */
         post: operations["AuthController_token"];
         delete?: never;
@@ -663,6 +663,36 @@ export interface components {
              */
             current: boolean;
         };
+        OAuthErrorResponseDto: {
+            /**
+             * @example invalid_grant
+             * @enum {string}
+             */
+            error: "invalid_request" | "invalid_grant" | "unsupported_grant_type" | "invalid_scope" | "too_many_requests";
+            /** @example Invalid email or password */
+            error_description: string;
+        };
+        MfaRequiredResponseDto: {
+            /**
+             * @example mfa_required
+             * @enum {string}
+             */
+            error: "mfa_required";
+            /** @example A second factor is required: send a code with the mfa_token */
+            error_description: string;
+            /**
+             * @description Opaque; lives MFA_TOKEN_TTL, works once, dies after 5 wrong codes
+             * @example b7Qd2kV9sX1mN4pR8tY3wZ6cF0hJ5lA2eG7iK9oU1qS
+             */
+            mfa_token: string;
+            /**
+             * @example [
+             *       "totp",
+             *       "recovery_code"
+             *     ]
+             */
+            mfa_methods: string[];
+        };
         RegisterDto: {
             /** @example alice@example.com */
             email: string;
@@ -684,7 +714,7 @@ export interface components {
              * @example password
              * @enum {string}
              */
-            grant_type: "password" | "refresh_token";
+            grant_type: "password" | "refresh_token" | "urn:warden:params:oauth:grant-type:mfa-otp" | "urn:warden:params:oauth:grant-type:mfa-recovery-code";
             /**
              * @description Email or username (password grant)
              * @example alice@example.com
@@ -697,6 +727,18 @@ export interface components {
             password?: string;
             /** @description Refresh token (refresh_token grant) */
             refresh_token?: string;
+            /** @description The mfa_token of the mfa_required answer (the two mfa grants) */
+            mfa_token?: string;
+            /**
+             * @description A TOTP code (mfa-otp grant)
+             * @example 123456
+             */
+            otp?: string;
+            /**
+             * @description A recovery code, any case, hyphen optional (mfa-recovery-code grant)
+             * @example k3x9p-2mfq7
+             */
+            recovery_code?: string;
             /**
              * @description Space-separated scopes: profile, users:read, users:write
              * @example profile
@@ -720,15 +762,6 @@ export interface components {
             refresh_token: string;
             /** @example profile */
             scope: string;
-        };
-        OAuthErrorResponseDto: {
-            /**
-             * @example invalid_grant
-             * @enum {string}
-             */
-            error: "invalid_request" | "invalid_grant" | "unsupported_grant_type" | "invalid_scope" | "too_many_requests";
-            /** @example Invalid email or password */
-            error_description: string;
         };
         LoginDto: {
             /**
@@ -937,7 +970,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid, expired or revoked access token */
+            /** @description Invalid or expired access token; or, for a user with two-factor authentication on, a session not at aal2: `WWW-Authenticate: Bearer realm="warden", error="insufficient_user_authentication", error_description="…", acr_values="aal2"` (step up with POST /auth/mfa/verify, then retry). Nothing changed. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1117,7 +1150,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid, expired or revoked access token */
+            /** @description Invalid or expired access token; or, for a user with two-factor authentication on, a session not at aal2: `WWW-Authenticate: Bearer realm="warden", error="insufficient_user_authentication", error_description="…", acr_values="aal2"` (step up with POST /auth/mfa/verify, then retry). Nothing changed. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1208,7 +1241,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid, expired or revoked access token */
+            /** @description Invalid or expired access token; or, for a user with two-factor authentication on, a session not at aal2: `WWW-Authenticate: Bearer realm="warden", error="insufficient_user_authentication", error_description="…", acr_values="aal2"` (step up with POST /auth/mfa/verify, then retry). Nothing changed. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1899,13 +1932,13 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponseDto"];
                 };
             };
-            /** @description RFC 6749 §5.2 error */
+            /** @description RFC 6749 §5.2 error (`invalid_request`, `invalid_grant`, `unsupported_grant_type`, `invalid_scope`), or `mfa_required` with the `mfa_token` of the second step */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OAuthErrorResponseDto"];
+                    "application/json": components["schemas"]["OAuthErrorResponseDto"] | components["schemas"]["MfaRequiredResponseDto"];
                 };
             };
             /** @description Body larger than 64 KiB */
