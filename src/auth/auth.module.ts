@@ -21,6 +21,8 @@ import { PasswordResetService } from './password-reset.service.js';
 import { OAuthController } from './oauth.controller.js';
 import { RegistrationService } from './registration.service.js';
 import { SecondFactorService } from './second-factor.service.js';
+import { SecondStepController } from './second-step.controller.js';
+import { StepUpService } from './step-up.service.js';
 import { TokenInspectorService } from './token-inspector.service.js';
 import { TokenIssuerService } from './token-issuer.service.js';
 import { WellKnownController } from './well-known.controller.js';
@@ -34,6 +36,7 @@ import { WellKnownController } from './well-known.controller.js';
     WellKnownController,
     EmailVerificationController,
     PasswordResetController,
+    SecondStepController,
   ],
   providers: [
     JwtKeysService,
@@ -41,6 +44,7 @@ import { WellKnownController } from './well-known.controller.js';
     LoginService,
     LoginSessionWriter,
     SecondFactorService,
+    StepUpService,
     TokenIssuerService,
     TokenInspectorService,
     RegistrationService,

@@ -405,6 +405,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/login/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Second step of the cookie login: a TOTP or recovery code
+         * @description Sends the `mfa_token` cookie that POST /auth/login set (202) for a user with two-factor authentication on. A right code answers like a password login: `{user, expires_in}` and the access_token and refresh_token cookies of a new aal2 session; the mfa_token cookie is cleared. The mfa_token works once, lives MFA_TOKEN_TTL and dies after 5 wrong codes; a wrong code counts as a failed login in the back-off. Origin must be APP_URL or in CORS_ORIGINS.
+         */
+        post: operations["SecondStepController_loginSecondStep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/mfa/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Step-up: raise the current session to aal2 with a TOTP or recovery code
+         * @description For the routes that answer 401 `insufficient_user_authentication`. A bearer caller gets a token response for the same session (its refresh token rotated: the previous one stops being the current one); a cookie caller gets `{user, expires_in}` and new cookies. A wrong code answers 400 "Invalid code", counts as a failed login in the back-off and changes nothing else.
+         */
+        post: operations["SecondStepController_verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -785,6 +825,17 @@ export interface components {
              */
             expires_in: number;
         };
+        MfaRequiredLoginDto: {
+            /** @example true */
+            mfa_required: boolean;
+            /**
+             * @example [
+             *       "totp",
+             *       "recovery_code"
+             *     ]
+             */
+            mfa_methods: string[];
+        };
         RefreshResponseDto: {
             /**
              * @description Lifetime of the new access_token cookie, in seconds
@@ -885,6 +936,18 @@ export interface components {
             token: string;
             /** @example a brand new passphrase */
             new_password: string;
+        };
+        SecondFactorDto: {
+            /**
+             * @description The code the authenticator app shows
+             * @example 123456
+             */
+            otp?: string;
+            /**
+             * @description A recovery code (any case, hyphen optional)
+             * @example k3x9p-2mfq7
+             */
+            recovery_code?: string;
         };
     };
     responses: never;
@@ -2001,6 +2064,15 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponseDto"];
                 };
             };
+            /** @description Right password, two-factor authentication on: no session yet. Set-Cookie: mfa_token=…; Max-Age=300; Path=/auth; HttpOnly; Secure; SameSite=Strict. Send the code to POST /auth/login/mfa. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaRequiredLoginDto"];
+                };
+            };
             /** @description Invalid request: a field or parameter failed validation (the message says which) */
             400: {
                 headers: {
@@ -2632,6 +2704,181 @@ export interface operations {
             };
             /** @description Content type not accepted (JSON; form where the route lists it) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    SecondStepController_loginSecondStep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecondFactorDto"];
+                "application/x-www-form-urlencoded": components["schemas"]["SecondFactorDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResponseDto"];
+                };
+            };
+            /** @description Neither or both of otp and recovery_code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Wrong or replayed code, or no live mfa_token cookie (used, expired, out of attempts) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Foreign or missing Origin (CSRF) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Content type not accepted (JSON; form where the route lists it) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Retry-After: over 30 requests a minute from this IP, or the login back-off */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    SecondStepController_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecondFactorDto"];
+                "application/x-www-form-urlencoded": components["schemas"]["SecondFactorDto"];
+            };
+        };
+        responses: {
+            /** @description Raised: tokens (bearer caller) or the user and new cookies (cookie caller) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponseDto"] | components["schemas"]["LoginResponseDto"];
+                };
+            };
+            /** @description Wrong or replayed code ("Invalid code"), neither or both fields, or MFA is not on */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Foreign or missing Origin on a cookie request (CSRF) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Content type not accepted (JSON; form where the route lists it) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Retry-After: over 30 requests a minute from this IP, or the login back-off */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
