@@ -271,6 +271,7 @@ describe('MFA enrolment, listing, deletion and recovery codes (/auth/mfa)', () =
       headers: { origin: APP },
     });
     expect(login.status).toBe(200);
+    expect(login.body.user.mfa_enabled).toBe(false);
     const cookie = cookieHeader({ access_token: setCookies(login).access_token.value });
     const foreign = await http.post('/auth/mfa/totp', {
       json: {},
