@@ -257,10 +257,17 @@ describe('MFA enrolment, listing, deletion and recovery codes (/auth/mfa)', () =
     expect(await mfa.useRecoveryCode(userId, recoveryCodes![0])).toBe(false);
     expect(await mfa.useRecoveryCode(userId, fresh[0].toUpperCase())).toBe(true);
     expect((await http.get('/auth/mfa', { token })).body.recovery_codes_remaining).toBe(9);
+    // A form post (as an HTML form would send) works too, and replaces the codes again.
+    const viaForm = await http.post('/auth/mfa/recovery-codes', { token, form: {} });
+    expect(viaForm.status).toBe(200);
+    secrets.push(...viaForm.body.recovery_codes);
+    expect(await mfa.useRecoveryCode(userId, fresh[1])).toBe(false);
+    expect((await http.get('/auth/mfa', { token })).body.recovery_codes_remaining).toBe(10);
     expect((await events(userId)).map((e) => e.type)).toEqual([
       'mfa_enabled',
       'recovery_codes_regenerated',
       'recovery_code_used',
+      'recovery_codes_regenerated',
     ]);
   });
 
