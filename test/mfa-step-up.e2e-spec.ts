@@ -4,7 +4,7 @@ import { PASSWORD } from './support/accounts.js';
 import { resetDatabase, startApp, type TestApp } from './support/app.js';
 import { cookieHeader, setCookies } from './support/cookies.js';
 import { client, type Client, registerAndLogin } from './support/http.js';
-import { totpCode } from './support/mfa.js';
+import { enableMfa, totpCode } from './support/mfa.js';
 import { giveMfa, ORIGIN, otpGrant, passwordGrant, wrongCode } from './support/mfa-login.js';
 
 const CHALLENGE =
@@ -175,6 +175,32 @@ describe('step-up: routes that need aal2 for a user with MFA on', () => {
     const code = totpCode(user.secret);
     expect((await http.post('/auth/mfa/verify', { token, json: { otp: code } })).status).toBe(200);
     expect((await http.post('/auth/mfa/verify', { token, json: { otp: code } })).body.message).toBe('Invalid code');
+  });
+
+  it('raises the session that confirms the first factor to aal2; another aal1 session of the user must step up on the MFA routes', async () => {
+    const address = email();
+    const { tokens: first } = await registerAndLogin(http, address);
+    const second = (await passwordGrant(http, address)).body.access_token as string;
+    const { factorId, secret } = await enableMfa(http, first.access_token);
+    const [raised] = await t.dataSource.query('SELECT acr, amr FROM sessions WHERE id = $1', [
+      decodeJwt(first.access_token).sid,
+    ]);
+    expect(raised).toEqual({ acr: 'aal2', amr: ['pwd', 'otp', 'mfa'] });
+    const attempts = [
+      http.post('/auth/mfa/totp', { token: second, json: {} }),
+      http.delete(`/auth/mfa/factors/${factorId}`, { token: second }),
+      http.post('/auth/mfa/recovery-codes', { token: second, json: {} }),
+    ];
+    for (const res of await Promise.all(attempts)) {
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(CHALLENGE);
+    }
+    expect((await http.get('/auth/mfa', { token: second })).body.factors).toHaveLength(1);
+    expect((await http.post('/auth/mfa/recovery-codes', { token: first.access_token, json: {} })).status).toBe(200);
+    // The confirmation spent the current step; the next one is accepted too.
+    const stepped = await http.post('/auth/mfa/verify', { token: second, json: { otp: totpCode(secret, 1) } });
+    expect(stepped.status).toBe(200);
+    expect((await http.delete(`/auth/mfa/factors/${factorId}`, { token: second })).status).toBe(204);
   });
 
   it('answers 400 for a user without MFA', async () => {

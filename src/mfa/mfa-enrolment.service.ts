@@ -10,6 +10,7 @@ import { mfaDisabledMail, mfaEnabledMail } from '../mail/templates/account-mails
 import { lockUser } from '../users/last-admin.js';
 import type { User } from '../users/user.entity.js';
 import { User as UserEntity } from '../users/user.entity.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { MfaCrypto } from './mfa-crypto.service.js';
 import { MfaFactor } from './mfa-factor.entity.js';
 import { RecoveryCode } from './recovery-code.entity.js';
@@ -23,6 +24,8 @@ export const MAX_CONFIRM_FAILURES = 5;
 
 const INVALID_CODE = 'Invalid code';
 const NO_ENROLMENT = 'No enrolment in progress with this factor_id';
+/** RFC 8176: the confirming session was a password login and now has a TOTP code too. */
+const TOTP_SESSION_AMR = ['pwd', 'otp', 'mfa'];
 
 /** Who is acting, for the audit events. */
 export interface MfaActor {
@@ -58,6 +61,7 @@ export class MfaEnrolmentService {
     private readonly crypto: MfaCrypto,
     private readonly mail: MailService,
     private readonly audit: AuditService,
+    private readonly sessions: SessionsService,
   ) {}
 
   /** A new unconfirmed factor; the user's previous unconfirmed one dies. */
@@ -122,6 +126,8 @@ export class MfaEnrolmentService {
           client: actor.client,
           details: { factor_id: factor.id },
         });
+        // The session that just proved the factor stands at aal2 (a password and a TOTP code).
+        if (actor.sessionId) await this.sessions.raiseToAal2(actor.sessionId, TOTP_SESSION_AMR, em);
       }
       return { kind: 'confirmed', factor, recoveryCodes };
     });

@@ -33,6 +33,7 @@ import {
   TotpEnrolmentDto,
 } from './dto/mfa.dto.js';
 import { type MfaActor, MfaEnrolmentService } from './mfa-enrolment.service.js';
+import { RequiresAal2 } from './step-up.decorator.js';
 
 const error = (statusCode: number, errorName: string, message: string) => ({
   statusCode,
@@ -63,6 +64,7 @@ export class MfaController {
 
   @RateLimited()
   @AcceptsForm()
+  @RequiresAal2()
   @Post('totp')
   @HttpCode(201)
   @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
@@ -151,6 +153,7 @@ export class MfaController {
     };
   }
 
+  @RequiresAal2()
   @Delete('factors/:id')
   @HttpCode(204)
   @ApiOperation({
@@ -178,6 +181,7 @@ export class MfaController {
 
   @RateLimited()
   @AcceptsForm()
+  @RequiresAal2()
   @Post('recovery-codes')
   @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
   @HttpCode(200)

@@ -3148,7 +3148,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid, expired or revoked access token */
+            /** @description Invalid or expired access token; or, for a user with two-factor authentication on, a session not at aal2: `WWW-Authenticate: Bearer realm="warden", error="insufficient_user_authentication", error_description="…", acr_values="aal2"` (step up with POST /auth/mfa/verify, then retry). Nothing changed. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3412,7 +3412,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Missing, invalid, expired or revoked access token */
+            /** @description Invalid or expired access token; or, for a user with two-factor authentication on, a session not at aal2: `WWW-Authenticate: Bearer realm="warden", error="insufficient_user_authentication", error_description="…", acr_values="aal2"` (step up with POST /auth/mfa/verify, then retry). Nothing changed. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3475,7 +3475,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecoveryCodesDto"];
                 };
             };
-            /** @description Missing, invalid, expired or revoked access token */
+            /** @description Invalid or expired access token; or, for a user with two-factor authentication on, a session not at aal2: `WWW-Authenticate: Bearer realm="warden", error="insufficient_user_authentication", error_description="…", acr_values="aal2"` (step up with POST /auth/mfa/verify, then retry). Nothing changed. */
             401: {
                 headers: {
                     [name: string]: unknown;
