@@ -78,6 +78,13 @@ describe('account deletion', () => {
     expect(userTables).toEqual(expect.arrayContaining(['mfa_factors', 'mfa_recovery_codes']));
     expect(await rowsOf(t.dataSource, 'mfa_factors', user.id)).toBe(2);
     expect(await rowsOf(t.dataSource, 'mfa_recovery_codes', user.id)).toBe(10);
+    // And a pending second step of a login (its mfa_token).
+    const pending = await http.post('/auth/token', {
+      form: { grant_type: 'password', username: 'leaving@example.com', password: PASSWORD },
+    });
+    expect(pending.body.error).toBe('mfa_required');
+    expect(userTables).toContain('mfa_challenges');
+    expect(await rowsOf(t.dataSource, 'mfa_challenges', user.id)).toBe(1);
 
     const res = await http.delete('/users/me', { token: tokens.access_token, json: { password: PASSWORD } });
     expect(res.status).toBe(204);
