@@ -2,9 +2,11 @@ import { decodeJwt } from 'jose';
 import { AuditService } from '../src/audit/audit.service.js';
 import { RetentionService } from '../src/retention/retention.service.js';
 import { AUTH_EVENT_TYPES } from '../src/audit/auth-event.entity.js';
+import { MfaService } from '../src/mfa/mfa.service.js';
 import { login, PASSWORD, registerAdmin, type TokenSet } from './support/accounts.js';
 import { resetDatabase, startApp, type TestApp } from './support/app.js';
 import { client, type Client } from './support/http.js';
+import { enableMfa } from './support/mfa.js';
 import { codeIn, mailEnv, type ReceivedMail, sleep, SmtpSink } from './support/smtp-sink.js';
 
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -222,6 +224,39 @@ describe('audit log (auth_events)', () => {
     expect(onAdmin).toEqual([expect.objectContaining({ details: { target_user_id: victim.body.id } })]);
     // The deleted user's own events went with the account.
     expect(await t.dataSource.query('SELECT 1 FROM auth_events WHERE user_id = $1', [victim.body.id])).toEqual([]);
+  });
+
+  it('records two-factor changes: on, recovery code used and regenerated, off, and the admin reset', async () => {
+    await http.post('/auth/register', { json: { email: 'mfa-audit@example.com', password: PASSWORD } });
+    const tokens = keep(await login(http, 'mfa-audit@example.com'));
+    const userId = decodeJwt(tokens.access_token).sub!;
+    const headers = withUa;
+    const enabled = await enableMfa(http, tokens.access_token);
+    secrets.push(enabled.secret, ...(enabled.recoveryCodes ?? []));
+    expect(await t.app.get(MfaService).useRecoveryCode(userId, enabled.recoveryCodes![0])).toBe(true);
+    const regenerated = await http.post('/auth/mfa/recovery-codes', { token: tokens.access_token, headers });
+    secrets.push(...regenerated.body.recovery_codes);
+    const removed = await http.delete(`/auth/mfa/factors/${enabled.factorId}`, { token: tokens.access_token, headers });
+    expect(removed.status).toBe(204);
+    const again = await enableMfa(http, tokens.access_token);
+    secrets.push(again.secret, ...(again.recoveryCodes ?? []));
+    const reset = await http.delete(`/users/${userId}/mfa`, { token: adminTokens.access_token, headers });
+    expect(reset.status).toBe(204);
+
+    const sid = decodeJwt(tokens.access_token).sid;
+    const mfaEvents = (await events(userId)).filter((e: { type: string }) => /mfa|recovery/.test(e.type));
+    expect(mfaEvents).toEqual([
+      expect.objectContaining({ type: 'mfa_enabled', session_id: sid, details: { factor_id: enabled.factorId } }),
+      expect.objectContaining({ type: 'recovery_code_used', details: { remaining: 9 } }),
+      expect.objectContaining({ type: 'recovery_codes_regenerated', session_id: sid, user_agent: UA }),
+      expect.objectContaining({ type: 'mfa_disabled', session_id: sid, details: { reason: 'last_factor_deleted' } }),
+      expect.objectContaining({ type: 'mfa_enabled', details: { factor_id: again.factorId } }),
+      expect.objectContaining({
+        type: 'mfa_reset_by_admin',
+        user_agent: UA,
+        details: { actor_id: adminId, via: 'api' },
+      }),
+    ]);
   });
 
   it('shows me my own events (GET /auth/events), newest first, paginated', async () => {

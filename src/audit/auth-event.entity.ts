@@ -22,7 +22,6 @@ export const AUTH_EVENT_TYPES = [
   'user_deleted',
   'mfa_enabled',
   'mfa_disabled',
-  'mfa_failed',
   'recovery_code_used',
   'recovery_codes_regenerated',
   'mfa_reset_by_admin',

@@ -701,7 +701,7 @@ export interface components {
              * @example login_success
              * @enum {string}
              */
-            type: "login_success" | "login_failure" | "login_locked" | "logout" | "session_revoked" | "sessions_revoked" | "refresh_reuse_detected" | "password_changed" | "password_reset_requested" | "password_reset" | "email_change_requested" | "email_changed" | "email_verified" | "role_changed" | "account_disabled" | "account_enabled" | "user_deleted" | "mfa_enabled" | "mfa_disabled" | "mfa_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "mfa_reset_by_admin";
+            type: "login_success" | "login_failure" | "login_locked" | "logout" | "session_revoked" | "sessions_revoked" | "refresh_reuse_detected" | "password_changed" | "password_reset_requested" | "password_reset" | "email_change_requested" | "email_changed" | "email_verified" | "role_changed" | "account_disabled" | "account_enabled" | "user_deleted" | "mfa_enabled" | "mfa_disabled" | "recovery_code_used" | "recovery_codes_regenerated" | "mfa_reset_by_admin";
             /**
              * Format: uuid
              * @example 0b6f1d2e-7c3a-4e59-8f10-2a4b6c8d0e12
