@@ -7,6 +7,8 @@ import { LoginThrottleReserve1795253132806 } from './1795253132806-LoginThrottle
 import { LoginSessionCreate1795256506591 } from './1795256506591-LoginSessionCreate.js';
 import { LoginAttemptsInFlight1795262000000 } from './1795262000000-LoginAttemptsInFlight.js';
 import { RetentionIndexes1796307274317 } from './1796307274317-RetentionIndexes.js';
+import { MfaFactors1797000000000 } from './1797000000000-MfaFactors.js';
+import { SessionAssurance1797000100000 } from './1797000100000-SessionAssurance.js';
 
 // Every migration, oldest first. `npm run migration:check` fails when a file in this folder is
 // missing here, so a generated migration cannot be forgotten.
@@ -20,4 +22,6 @@ export const allMigrations = [
   LoginSessionCreate1795256506591,
   LoginAttemptsInFlight1795262000000,
   RetentionIndexes1796307274317,
+  MfaFactors1797000000000,
+  SessionAssurance1797000100000,
 ];

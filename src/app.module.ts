@@ -19,6 +19,8 @@ import { RateLimitGuard } from './limits/rate-limit.guard.js';
 import { RetentionModule } from './retention/retention.module.js';
 import { MailModule } from './mail/mail.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { StepUpGuard } from './mfa/step-up.guard.js';
+import { MfaModule } from './mfa/mfa.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -49,6 +51,7 @@ export class AppModule {
         UsersModule,
         SessionsModule,
         AuthModule,
+        MfaModule,
         HealthModule,
         AuditModule,
         LimitsModule,
@@ -67,6 +70,8 @@ export class AppModule {
         // After authentication, in this order: @Roles() then @Scopes().
         { provide: APP_GUARD, useClass: RolesGuard },
         { provide: APP_GUARD, useClass: ScopesGuard },
+        // Last: step-up is asked only of a caller who may otherwise use the route.
+        { provide: APP_GUARD, useClass: StepUpGuard },
       ],
     };
   }

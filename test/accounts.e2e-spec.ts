@@ -34,6 +34,7 @@ describe('self-service: PATCH /users/me', () => {
       'email',
       'email_verified',
       'id',
+      'mfa_enabled',
       'roles',
       'updated_at',
       'username',

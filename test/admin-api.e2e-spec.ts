@@ -52,6 +52,7 @@ describe('admin API: GET /users and GET /users/:id', () => {
       'email',
       'email_verified',
       'id',
+      'mfa_enabled',
       'roles',
       'updated_at',
       'username',

@@ -95,7 +95,12 @@ describe('HTTP hygiene', () => {
       issuer: 'http://localhost:3000',
       token_endpoint: 'http://localhost:3000/auth/token',
       jwks_uri: 'http://localhost:3000/.well-known/jwks.json',
-      grant_types_supported: ['password', 'refresh_token'],
+      grant_types_supported: [
+        'password',
+        'refresh_token',
+        'urn:warden:params:oauth:grant-type:mfa-otp',
+        'urn:warden:params:oauth:grant-type:mfa-recovery-code',
+      ],
       scopes_supported: ['profile', 'users:read', 'users:write'],
     });
   });

@@ -37,7 +37,11 @@ describe('POST /auth/introspect (RFC 7662)', () => {
       token_type: 'bearer',
       email: `intro${n}@example.com`,
       roles: ['user'],
+      acr: 'aal1',
+      amr: ['pwd'],
+      auth_time: claims.auth_time,
     });
+    expect(claims.auth_time).toBeLessThanOrEqual(claims.iat!);
   });
 
   it("answers active:false for a revoked session's token", async () => {
@@ -61,6 +65,9 @@ describe('POST /auth/introspect (RFC 7662)', () => {
       exp: expect.any(Number),
       iat: expect.any(Number),
       iss: 'http://localhost:3000',
+      acr: 'aal1',
+      amr: ['pwd'],
+      auth_time: decodeJwt(tokens.access_token).auth_time,
     });
     expect(live.body.exp - live.body.iat).toBeGreaterThanOrEqual(30 * 86400 - 5);
     await http.post('/auth/token', { form: { grant_type: 'refresh_token', refresh_token: tokens.refresh_token } });

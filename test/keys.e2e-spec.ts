@@ -217,7 +217,12 @@ describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
         jwks_uri: 'http://localhost:3000/.well-known/jwks.json',
         scopes_supported: ['profile', 'users:read', 'users:write'],
         response_types_supported: [],
-        grant_types_supported: ['password', 'refresh_token'],
+        grant_types_supported: [
+          'password',
+          'refresh_token',
+          'urn:warden:params:oauth:grant-type:mfa-otp',
+          'urn:warden:params:oauth:grant-type:mfa-recovery-code',
+        ],
         token_endpoint_auth_methods_supported: ['none'],
         revocation_endpoint: 'http://localhost:3000/auth/revoke',
         revocation_endpoint_auth_methods_supported: ['none'],

@@ -30,6 +30,7 @@ describe('POST /auth/register', () => {
       email_verified: false,
       roles: ['user'],
       disabled: false,
+      mfa_enabled: false,
       created_at: expect.stringMatching(/Z$/),
       updated_at: expect.stringMatching(/Z$/),
     });

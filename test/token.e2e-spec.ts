@@ -35,7 +35,7 @@ describe('POST /auth/token (password grant)', () => {
     expect(header).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: expect.any(String) });
     const claims = decodeJwt(res.body.access_token);
     expect(Object.keys(claims).sort()).toEqual(
-      ['aud', 'email', 'exp', 'iat', 'iss', 'jti', 'roles', 'scope', 'sid', 'sub'].sort(),
+      ['acr', 'amr', 'aud', 'auth_time', 'email', 'exp', 'iat', 'iss', 'jti', 'roles', 'scope', 'sid', 'sub'].sort(),
     );
     expect(claims).toMatchObject({
       iss: 'http://localhost:3000',
@@ -43,7 +43,10 @@ describe('POST /auth/token (password grant)', () => {
       email: 'dave@example.com',
       roles: ['user'],
       scope: 'profile',
+      acr: 'aal1',
+      amr: ['pwd'],
     });
+    expect(claims.auth_time).toBeLessThanOrEqual(claims.iat!);
     expect(claims.exp! - claims.iat!).toBe(900);
     const sessions = await t.dataSource.query('SELECT id, user_id FROM sessions WHERE id = $1', [claims.sid]);
     expect(sessions).toEqual([{ id: claims.sid, user_id: claims.sub }]);

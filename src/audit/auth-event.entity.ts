@@ -20,6 +20,12 @@ export const AUTH_EVENT_TYPES = [
   'account_disabled',
   'account_enabled',
   'user_deleted',
+  'mfa_enabled',
+  'mfa_disabled',
+  'mfa_failed',
+  'recovery_code_used',
+  'recovery_codes_regenerated',
+  'mfa_reset_by_admin',
 ] as const;
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
 

@@ -11,6 +11,9 @@ const subject = {
   email: 'alice@example.com',
   roles: ['user' as const],
   scopes: ['profile'],
+  acr: 'aal2',
+  amr: ['pwd', 'otp', 'mfa'],
+  authTime: new Date(1_767_269_700_000),
 };
 
 async function tokens(env: Record<string, string>): Promise<AccessTokenService> {
@@ -42,6 +45,9 @@ describe('AccessTokenService.sign', () => {
       scope: 'profile',
       roles: ['user'],
       email: 'alice@example.com',
+      acr: 'aal2',
+      amr: ['pwd', 'otp', 'mfa'],
+      auth_time: 1_767_269_700,
       iss: 'http://localhost:3000',
       aud: 'warden',
       sub: 'u1',

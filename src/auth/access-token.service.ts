@@ -14,6 +14,10 @@ export interface AccessTokenClaims extends JWTPayload {
   scope: string;
   roles: Role[];
   email: string;
+  /** The session's assurance when the token was issued (Warden itself judges the current one). */
+  acr: string;
+  amr: string[];
+  auth_time: number;
 }
 
 export interface AccessTokenSubject {
@@ -22,6 +26,9 @@ export interface AccessTokenSubject {
   email: string;
   roles: Role[];
   scopes: string[];
+  acr: string;
+  amr: string[];
+  authTime: Date;
 }
 
 /** Tokens larger than this are refused before any parsing (RFC 8725 hygiene). */
@@ -60,6 +67,9 @@ export class AccessTokenService {
         scope: subject.scopes.join(' '),
         roles: subject.roles,
         email: subject.email,
+        acr: subject.acr,
+        amr: subject.amr,
+        auth_time: Math.floor(subject.authTime.getTime() / 1000),
       },
     );
   }
@@ -81,6 +91,7 @@ export class AccessTokenService {
     }
     // Shared by every later request with this token: nobody may change it.
     Object.freeze(claims.roles);
+    if (Array.isArray(claims.amr)) Object.freeze(claims.amr);
     this.verified.set(token, Object.freeze(claims));
     return claims;
   }

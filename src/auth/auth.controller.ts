@@ -1,15 +1,17 @@
-import { Body, Controller, Header, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
   ApiConflictResponse,
   ApiConsumes,
   ApiCreatedResponse,
+  ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { clientInfo } from '../common/client-info.js';
 import { AcceptsForm } from '../common/form-body.decorator.js';
 import { ErrorResponseDto, OAuthErrorResponseDto } from '../common/error-response.dto.js';
@@ -19,14 +21,19 @@ import { Public } from '../common/public.decorator.js';
 import { RateLimited } from '../limits/rate-limit.decorator.js';
 import { UserDto } from '../users/dto/user.dto.js';
 import { RegisterDto } from './dto/register.dto.js';
-import { TokenRequestDto, TokenResponseDto } from './dto/token-response.dto.js';
+import { MfaRequiredResponseDto, TokenRequestDto, TokenResponseDto } from './dto/token-response.dto.js';
 import { tokenResponse } from './issued-tokens.js';
 import { LocalAuthGuard, type LoginRequest, PasswordLogin } from './local-auth.guard.js';
 import { LoginService } from './login.service.js';
 import { RegistrationService } from './registration.service.js';
 import { TokenIssuerService } from './token-issuer.service.js';
+import { MFA_OTP_GRANT, MFA_RECOVERY_CODE_GRANT } from './token-request.js';
+
+const MFA_REQUIRED = 'A second factor is required: send a code with the mfa_token';
+const EXAMPLE_MFA_TOKEN = 'b7Qd2kV9sX1mN4pR8tY3wZ6cF0hJ5lA2eG7iK9oU1qS';
 
 @ApiTags('auth')
+@ApiExtraModels(OAuthErrorResponseDto, MfaRequiredResponseDto)
 @Controller('auth')
 export class AuthController {
   constructor(
@@ -67,24 +74,92 @@ export class AuthController {
     summary: 'OAuth2 token endpoint (RFC 6749)',
     description:
       'grant_type=password (first-party clients only, as RFC 9700 advises) or grant_type=refresh_token. ' +
-      'HTTP Basic client credentials are ignored.',
+      'HTTP Basic client credentials are ignored. For a user with two-factor authentication on, the right password ' +
+      'answers 400 `mfa_required` with an `mfa_token` instead of tokens; the second step is this endpoint again with ' +
+      `grant_type=${MFA_OTP_GRANT} (mfa_token, otp) or grant_type=${MFA_RECOVERY_CODE_GRANT} ` +
+      '(mfa_token, recovery_code), which answers the token response of a new aal2 session with the scope asked in the ' +
+      'first step. The mfa_token lives MFA_TOKEN_TTL (5 minutes), works once and dies after 5 wrong codes; a wrong ' +
+      'code is `invalid_grant` and counts as a failed login in the back-off. A wrong password answers `invalid_grant` ' +
+      'as for any account.',
   })
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
-  @ApiBody({ type: TokenRequestDto })
+  @ApiBody({
+    type: TokenRequestDto,
+    examples: {
+      password: {
+        value: { grant_type: 'password', username: 'alice@example.com', password: 'correct horse battery staple' },
+      },
+      refresh_token: {
+        value: { grant_type: 'refresh_token', refresh_token: 'q0m8Yb9H1l2kq1cYp6mR3xq6zv8cJ6sX3b0KfP2rT1E' },
+      },
+      mfa_otp: { value: { grant_type: MFA_OTP_GRANT, mfa_token: EXAMPLE_MFA_TOKEN, otp: '123456' } },
+      mfa_recovery_code: {
+        value: { grant_type: MFA_RECOVERY_CODE_GRANT, mfa_token: EXAMPLE_MFA_TOKEN, recovery_code: 'k3x9p-2mfq7' },
+      },
+    },
+  })
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiBadRequestResponse({ description: 'RFC 6749 §5.2 error', type: OAuthErrorResponseDto })
+  @ApiBadRequestResponse({
+    description:
+      'RFC 6749 §5.2 error (`invalid_request`, `invalid_grant`, `unsupported_grant_type`, `invalid_scope`), or, ' +
+      'for the right password of a user with two-factor authentication on, `mfa_required` with the `mfa_token` ' +
+      'of the second step and the `mfa_methods` it accepts (schema MfaRequiredResponseDto)',
+    type: OAuthErrorResponseDto,
+    examples: {
+      invalid_grant: {
+        summary: 'Wrong email or password',
+        value: { error: 'invalid_grant', error_description: 'Invalid email or password' },
+      },
+      mfa_required: {
+        summary: 'Right password, two-factor authentication on',
+        value: {
+          error: 'mfa_required',
+          error_description: MFA_REQUIRED,
+          mfa_token: EXAMPLE_MFA_TOKEN,
+          mfa_methods: ['totp', 'recovery_code'],
+        },
+      },
+    },
+  })
   @ApiTooManyRequestsResponse({
     description:
       '`too_many_requests` with Retry-After: over 30 requests a minute from this IP, or the back-off after ' +
       'LOGIN_MAX_FAILURES failed logins (also refuses the right password while it runs)',
     type: OAuthErrorResponseDto,
   })
-  async token(@Req() request: LoginRequest): Promise<TokenResponseDto> {
+  async token(
+    @Req() request: LoginRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenResponseDto | MfaRequiredResponseDto> {
     const tokenRequest = request.tokenRequest!;
     const client = clientInfo(request);
-    if (tokenRequest.grant_type === 'password') {
-      return tokenResponse(await this.login.complete(request.user!, client, tokenRequest.scope, 'token'));
+    switch (tokenRequest.grant_type) {
+      case 'password': {
+        const outcome = await this.login.afterPassword(request.user!, client, tokenRequest.scope, 'token');
+        if (!outcome.mfaRequired) return tokenResponse(outcome.issued);
+        reply.status(400);
+        return {
+          error: 'mfa_required',
+          error_description: MFA_REQUIRED,
+          mfa_token: outcome.mfaToken,
+          mfa_methods: outcome.methods,
+        };
+      }
+      case MFA_OTP_GRANT:
+        return tokenResponse(
+          await this.login.withSecondFactor(tokenRequest.mfa_token, { otp: tokenRequest.otp }, client, 'token'),
+        );
+      case MFA_RECOVERY_CODE_GRANT:
+        return tokenResponse(
+          await this.login.withSecondFactor(
+            tokenRequest.mfa_token,
+            { recovery_code: tokenRequest.recovery_code },
+            client,
+            'token',
+          ),
+        );
+      case 'refresh_token':
+        return tokenResponse(await this.issuer.refresh(tokenRequest.refresh_token, client, tokenRequest.scope));
     }
-    return tokenResponse(await this.issuer.refresh(tokenRequest.refresh_token, client, tokenRequest.scope));
   }
 }

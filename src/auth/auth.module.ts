@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { LimitsModule } from '../limits/limits.module.js';
 import { MailModule } from '../mail/mail.module.js';
+import { MfaModule } from '../mfa/mfa.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenService } from './access-token.service.js';
@@ -19,12 +20,15 @@ import { PasswordResetController } from './password-reset.controller.js';
 import { PasswordResetService } from './password-reset.service.js';
 import { OAuthController } from './oauth.controller.js';
 import { RegistrationService } from './registration.service.js';
+import { SecondFactorService } from './second-factor.service.js';
+import { SecondStepController } from './second-step.controller.js';
+import { StepUpService } from './step-up.service.js';
 import { TokenInspectorService } from './token-inspector.service.js';
 import { TokenIssuerService } from './token-issuer.service.js';
 import { WellKnownController } from './well-known.controller.js';
 
 @Module({
-  imports: [UsersModule, SessionsModule, MailModule, AuditModule, LimitsModule],
+  imports: [UsersModule, SessionsModule, MailModule, AuditModule, LimitsModule, MfaModule],
   controllers: [
     AuthController,
     BrowserAuthController,
@@ -32,12 +36,15 @@ import { WellKnownController } from './well-known.controller.js';
     WellKnownController,
     EmailVerificationController,
     PasswordResetController,
+    SecondStepController,
   ],
   providers: [
     JwtKeysService,
     AccessTokenService,
     LoginService,
     LoginSessionWriter,
+    SecondFactorService,
+    StepUpService,
     TokenIssuerService,
     TokenInspectorService,
     RegistrationService,

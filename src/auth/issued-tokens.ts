@@ -27,6 +27,9 @@ export async function withAccessToken(
     email: user.email,
     roles: user.roles,
     scopes,
+    acr: session.acr,
+    amr: session.amr,
+    authTime: session.authTime,
   });
   return { accessToken, refreshToken, expiresIn: accessTokens.ttlSeconds, scopes, session, user };
 }

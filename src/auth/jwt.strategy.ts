@@ -24,18 +24,21 @@ export class JwtStrategy extends Strategy {
       tokens
         .verify(token)
         .then(async (claims): Promise<Principal | null> => {
-          if (!(await sessions.isActive(claims.sid, claims.sub))) return null;
+          const session = await sessions.activeState(claims.sid, claims.sub);
+          if (!session) return null;
           return {
             userId: claims.sub,
             sessionId: claims.sid,
             email: claims.email,
             roles: claims.roles,
             scopes: claims.scope ? claims.scope.split(' ') : [],
+            acr: session.acr,
           };
         })
         .then(
           (principal) => (principal ? done(null, principal) : done(null, false, { reason: 'invalid' })),
-          (err: unknown) => (err instanceof InvalidAccessTokenError ? done(null, false, { reason: 'invalid' }) : done(err)),
+          (err: unknown) =>
+            err instanceof InvalidAccessTokenError ? done(null, false, { reason: 'invalid' }) : done(err),
         );
     });
   }

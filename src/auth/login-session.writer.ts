@@ -4,12 +4,12 @@ import type { DataSource } from 'typeorm';
 import type { AuditRow } from '../audit/audit.service.js';
 import type { ClientInfo } from '../common/client-info.js';
 import { prepared } from '../config/prepared-statements.js';
-import { Session } from '../sessions/session.entity.js';
+import { Session, type SessionAcr } from '../sessions/session.entity.js';
 import { hashRefreshToken, newOpaqueToken } from '../sessions/sessions.service.js';
 
 const COMPLETE_SQL = prepared(
-  `SELECT id, created_at, last_used_at
-     FROM login_complete($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::varchar[])`,
+  `SELECT id, created_at, last_used_at, auth_time
+     FROM login_complete($1, $2, $3, $4, $5, $6, $7, $8::text[], $9, $10, $11, $12, $13::jsonb, $14::varchar[])`,
 );
 
 export interface LoginWrite {
@@ -19,6 +19,9 @@ export interface LoginWrite {
   client: ClientInfo;
   lifetimeSeconds: number;
   scope: string;
+  /** How the user proved who they are: the session's assurance level and RFC 8176 methods. */
+  acr: SessionAcr;
+  amr: string[];
   /** Its audit event (login_success); the statement names the new session in it. */
   event: AuditRow;
   /** `login_throttle` keys the statement settles (none when the counters live in Redis). */
@@ -45,29 +48,38 @@ export class LoginSessionWriter {
       userAgent: login.client.userAgent?.slice(0, 512) ?? null,
       ip: login.client.ip?.slice(0, 64) ?? null,
       scope: login.scope,
+      acr: login.acr,
+      amr: login.amr,
       revokedAt: null,
       revokedReason: null,
     });
     const { event } = login;
-    const rows = await this.dataSource.query<Array<{ id: string; created_at: Date; last_used_at: Date }>>(
-      COMPLETE_SQL,
-      [
-        login.userId,
-        login.passwordHash,
-        session.expiresAt,
-        session.userAgent,
-        session.ip,
-        session.scope,
-        hashRefreshToken(refreshToken),
-        event.type,
-        event.ip,
-        event.userAgent,
-        JSON.stringify(event.details),
-        login.throttleKeys,
-      ],
-    );
+    const rows = await this.dataSource.query<
+      Array<{ id: string; created_at: Date; last_used_at: Date; auth_time: Date }>
+    >(COMPLETE_SQL, [
+      login.userId,
+      login.passwordHash,
+      session.expiresAt,
+      session.userAgent,
+      session.ip,
+      session.scope,
+      session.acr,
+      session.amr,
+      hashRefreshToken(refreshToken),
+      event.type,
+      event.ip,
+      event.userAgent,
+      JSON.stringify(event.details),
+      login.throttleKeys,
+    ]);
     if (rows.length === 0) return null;
-    Object.assign(session, { id: rows[0].id, createdAt: rows[0].created_at, lastUsedAt: rows[0].last_used_at });
+    const [row] = rows;
+    Object.assign(session, {
+      id: row.id,
+      createdAt: new Date(row.created_at),
+      lastUsedAt: new Date(row.last_used_at),
+      authTime: new Date(row.auth_time),
+    });
     return { session, refreshToken };
   }
 }

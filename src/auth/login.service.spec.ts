@@ -72,6 +72,10 @@ function service(options: { begin?: () => Promise<ThrottledAttempt>; store?: Log
     new AuditService({ insert: () => Promise.resolve() } as never),
     { sign: () => Promise.resolve('jwt'), ttlSeconds: 900 } as unknown as AccessTokenService,
     writer as unknown as LoginSessionWriter,
+    // The second step is not reached by these password-only logins.
+    {} as never,
+    {} as never,
+    {} as never,
   );
   return { login, hasher, written };
 }

@@ -7,8 +7,11 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { LoginThrottleService } from '../limits/login-throttle.service.js';
 import { AttemptsUnavailableError, type ThrottledAttempt, TooManyAttemptsError } from '../limits/throttled-attempt.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { MfaChallengesService } from '../mfa/mfa-challenges.service.js';
+import { MfaService } from '../mfa/mfa.service.js';
 import { normalizeEmail } from '../users/email.js';
 import { PasswordHasherService } from '../users/password-hasher.service.js';
+import type { SessionAcr } from '../sessions/session.entity.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { AccessTokenService } from './access-token.service.js';
@@ -22,6 +25,7 @@ import {
 } from './login-errors.js';
 import { LoginSessionWriter } from './login-session.writer.js';
 import { grantScopes } from './scopes.js';
+import { type SecondFactorCode, SecondFactorService } from './second-factor.service.js';
 
 const MAX_CREDENTIAL_LENGTH = 1024;
 const INVALID_SCOPE = 'The requested scope is unknown or not allowed for this account';
@@ -35,7 +39,22 @@ export interface LoginProof {
   user: User;
   passwordHash: string | null;
   attempt?: ThrottledAttempt;
+  /** The assurance the proof reaches: a password alone is aal1 with amr ["pwd"]. */
+  acr: SessionAcr;
+  amr: string[];
+  /** The identifier as typed, normalised (password proofs): the back-off key of a second step. */
+  login?: string;
 }
+
+/** A password login ends in a session, or (MFA on) in the challenge of its second step. */
+export type PasswordOutcome =
+  { mfaRequired: false; issued: IssuedTokens } | { mfaRequired: true; mfaToken: string; methods: string[] };
+
+const MFA_TOKEN_INVALID = 'The mfa_token is invalid, expired, already used or out of attempts; sign in again';
+const WRONG_CODE = 'The code is wrong or was already used';
+
+/** What a password alone proves (RFC 8176 `pwd`). */
+export const PASSWORD_AMR = ['pwd'];
 
 /** How the login's tokens reach the client (audit detail). */
 export type LoginVia = 'token' | 'cookie';
@@ -64,6 +83,9 @@ export class LoginService {
     private readonly audit: AuditService,
     private readonly accessTokens: AccessTokenService,
     private readonly writer: LoginSessionWriter,
+    private readonly challenges: MfaChallengesService,
+    private readonly mfa: MfaService,
+    private readonly secondFactor: SecondFactorService,
     @Optional() private readonly metrics?: MetricsService,
   ) {}
 
@@ -108,6 +130,8 @@ export class LoginService {
         client,
         lifetimeSeconds: this.config.refreshTokenTtl,
         scope,
+        acr: proof.acr,
+        amr: proof.amr,
         event: this.audit.row({ type: 'login_success', userId: user.id, client, details: { via, scope } }),
         throttleKeys,
       });
@@ -117,6 +141,66 @@ export class LoginService {
       throw new LoginRefusedError('bad_credentials', BAD_CREDENTIALS);
     }
     return withAccessToken(this.accessTokens, user, created.session, created.refreshToken, scopes);
+  }
+
+  /**
+   * After a proven password: the session, or for a user with MFA on no session yet but an
+   * mfa_token bound to the user, the scope asked and the flow. The password alone does not start
+   * the back-off streak over (its slot is freed uncounted): only the completed login does, so
+   * wrong second-factor codes keep adding up across new mfa_tokens.
+   */
+  async afterPassword(
+    proof: LoginProof,
+    client: ClientInfo,
+    requestedScope: string | undefined,
+    via: LoginVia,
+  ): Promise<PasswordOutcome> {
+    const { user } = proof;
+    if (!user.mfaEnabled)
+      return { mfaRequired: false, issued: await this.complete(proof, client, requestedScope, via) };
+    await proof.attempt?.release();
+    if (!grantScopes(requestedScope, user.roles)) throw new OAuthError('invalid_scope', INVALID_SCOPE);
+    const mfaToken = await this.challenges.create({
+      userId: user.id,
+      login: proof.login ?? normalizeLogin(user.email),
+      passwordHash: proof.passwordHash ?? user.passwordHash,
+      scope: requestedScope,
+      flow: via,
+    });
+    return { mfaRequired: true, mfaToken, methods: await this.mfa.methodsFor(user.id) };
+  }
+
+  /**
+   * The second step: the mfa_token (one attempt taken per code) and a TOTP or recovery code →
+   * a new aal2 session with the scope asked in the first step. `invalid_grant` for a wrong
+   * code (counted in the back-off, audited `mfa_failed`) and for a dead mfa_token.
+   */
+  async withSecondFactor(
+    mfaToken: string,
+    code: SecondFactorCode,
+    client: ClientInfo,
+    via: LoginVia,
+  ): Promise<IssuedTokens> {
+    const challenge = await this.challenges.claim(mfaToken, via);
+    if (!challenge) throw new OAuthError('invalid_grant', MFA_TOKEN_INVALID);
+    const user = await this.users.findById(challenge.userId);
+    if (!user || !user.mfaEnabled || !challenge.samePassword(user.passwordHash)) {
+      throw new OAuthError('invalid_grant', MFA_TOKEN_INVALID);
+    }
+    const proven = await this.secondFactor.check(user, challenge.login, code, client, { via });
+    if (!proven) throw new OAuthError('invalid_grant', WRONG_CODE);
+    if (!(await this.challenges.consume(challenge.id))) {
+      await proven.attempt.release();
+      throw new OAuthError('invalid_grant', MFA_TOKEN_INVALID);
+    }
+    const proof: LoginProof = {
+      user,
+      passwordHash: user.passwordHash,
+      attempt: proven.attempt,
+      acr: 'aal2',
+      amr: proven.amr,
+    };
+    return this.complete(proof, client, challenge.scope ?? undefined, via);
   }
 
   /** The password grant and the browser login: checkPassword, then complete. */
@@ -166,7 +250,7 @@ export class LoginService {
     }
     const proven = user!;
     const passwordHash = needsRehash ? await this.upgradeHash(proven, password) : proven.passwordHash;
-    return { user: proven, passwordHash, attempt };
+    return { user: proven, passwordHash, attempt, acr: 'aal1', amr: PASSWORD_AMR, login: normalizeLogin(login) };
   }
 
   private recordRefusal(user: User | null, reason: LoginRefusal, lockedNow: boolean, client: ClientInfo): void {

@@ -3,6 +3,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { ClientInfo } from '../common/client-info.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import type { SessionState } from '../sessions/session-state.cache.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { UserCacheService } from '../users/user-cache.service.js';
 import { UsersService } from '../users/users.service.js';
@@ -22,6 +23,9 @@ export interface IntrospectionResult {
   token_type?: 'bearer';
   email?: string;
   roles?: string[];
+  acr?: string;
+  amr?: string[];
+  auth_time?: number;
 }
 
 const INACTIVE: IntrospectionResult = { active: false };
@@ -66,7 +70,8 @@ export class TokenInspectorService {
   async introspect(token: string): Promise<IntrospectionResult> {
     if (looksLikeJwt(token)) {
       const claims = await this.verifiedClaims(token);
-      if (!claims || !(await this.sessions.isActive(claims.sid, claims.sub))) return INACTIVE;
+      const session = claims ? await this.sessions.activeState(claims.sid, claims.sub) : null;
+      if (!claims || !session) return INACTIVE;
       // The token's email and roles are what they were at login; a resource server asking us
       // wants what they are now.
       const user = await this.userCache.get(claims.sub, () => this.users.findById(claims.sub));
@@ -84,13 +89,15 @@ export class TokenInspectorService {
         token_type: 'bearer',
         email: user.email,
         roles: user.roles,
+        ...assurance(session),
       };
     }
     // A refresh token is active while it is the unused end of its family and its session lives.
     const found = await this.sessions.findByRefreshToken(token);
     if (!found || found.token.rotatedAt !== null) return INACTIVE;
     const { session } = found;
-    if (!(await this.sessions.isActive(session.id, session.userId))) return INACTIVE;
+    const state = await this.sessions.activeState(session.id, session.userId);
+    if (!state) return INACTIVE;
     return {
       active: true,
       sub: session.userId,
@@ -99,6 +106,7 @@ export class TokenInspectorService {
       exp: Math.floor(session.expiresAt.getTime() / 1000),
       iat: Math.floor(found.token.createdAt.getTime() / 1000),
       iss: this.config.jwt.issuer,
+      ...assurance(state),
     };
   }
 
@@ -110,6 +118,14 @@ export class TokenInspectorService {
       throw error;
     }
   }
+}
+
+/**
+ * The session's assurance as it is now, like email and roles: a token issued before a step-up
+ * answers aal2 once its session is raised, as Warden's own step-up check judges it.
+ */
+function assurance(state: SessionState): Pick<IntrospectionResult, 'acr' | 'amr' | 'auth_time'> {
+  return { acr: state.acr, amr: [...state.amr], auth_time: Math.floor(state.authTime / 1000) };
 }
 
 function looksLikeJwt(token: string): boolean {

@@ -1,10 +1,16 @@
 import { OAuthError } from '../common/oauth-error.js';
 
+export const MFA_OTP_GRANT = 'urn:warden:params:oauth:grant-type:mfa-otp';
+export const MFA_RECOVERY_CODE_GRANT = 'urn:warden:params:oauth:grant-type:mfa-recovery-code';
+
 export type TokenRequest =
   | { grant_type: 'password'; username: string; password: string; scope?: string }
-  | { grant_type: 'refresh_token'; refresh_token: string; scope?: string };
+  | { grant_type: 'refresh_token'; refresh_token: string; scope?: string }
+  | { grant_type: typeof MFA_OTP_GRANT; mfa_token: string; otp: string }
+  | { grant_type: typeof MFA_RECOVERY_CODE_GRANT; mfa_token: string; recovery_code: string };
 
-const KNOWN_GRANTS = ['password', 'refresh_token'];
+/** Every grant of the token endpoint (also the RFC 8414 metadata's grant_types_supported). */
+export const KNOWN_GRANTS = ['password', 'refresh_token', MFA_OTP_GRANT, MFA_RECOVERY_CODE_GRANT];
 
 function param(body: Record<string, unknown>, name: string, required: boolean): string | undefined {
   const value = body[name];
@@ -34,6 +40,20 @@ export function parseTokenRequest(body: unknown): TokenRequest {
       username: param(fields, 'username', true)!,
       password: param(fields, 'password', true)!,
       scope,
+    };
+  }
+  if (grantType === MFA_OTP_GRANT) {
+    return {
+      grant_type: MFA_OTP_GRANT,
+      mfa_token: param(fields, 'mfa_token', true)!,
+      otp: param(fields, 'otp', true)!,
+    };
+  }
+  if (grantType === MFA_RECOVERY_CODE_GRANT) {
+    return {
+      grant_type: MFA_RECOVERY_CODE_GRANT,
+      mfa_token: param(fields, 'mfa_token', true)!,
+      recovery_code: param(fields, 'recovery_code', true)!,
     };
   }
   return { grant_type: 'refresh_token', refresh_token: param(fields, 'refresh_token', true)!, scope };

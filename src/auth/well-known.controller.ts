@@ -5,6 +5,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { Public } from '../common/public.decorator.js';
 import { JwtKeysService } from './jwt-keys.service.js';
 import { SCOPES } from './scopes.js';
+import { KNOWN_GRANTS } from './token-request.js';
 
 @ApiTags('discovery')
 @Public()
@@ -59,7 +60,12 @@ export class WellKnownController {
         jwks_uri: 'https://auth.example.com/.well-known/jwks.json',
         scopes_supported: ['profile', 'users:read', 'users:write'],
         response_types_supported: [],
-        grant_types_supported: ['password', 'refresh_token'],
+        grant_types_supported: [
+          'password',
+          'refresh_token',
+          'urn:warden:params:oauth:grant-type:mfa-otp',
+          'urn:warden:params:oauth:grant-type:mfa-recovery-code',
+        ],
         token_endpoint_auth_methods_supported: ['none'],
         revocation_endpoint: 'https://auth.example.com/auth/revoke',
         revocation_endpoint_auth_methods_supported: ['none'],
@@ -76,7 +82,7 @@ export class WellKnownController {
       jwks_uri: `${base}/.well-known/jwks.json`,
       scopes_supported: Object.keys(SCOPES),
       response_types_supported: [],
-      grant_types_supported: ['password', 'refresh_token'],
+      grant_types_supported: KNOWN_GRANTS,
       token_endpoint_auth_methods_supported: ['none'],
       revocation_endpoint: `${base}/auth/revoke`,
       revocation_endpoint_auth_methods_supported: ['none'],

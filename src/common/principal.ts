@@ -9,4 +9,6 @@ export interface Principal {
   email: string;
   roles: Role[];
   scopes: string[];
+  /** The session's assurance level now (not when the token was issued): step-up is judged on it. */
+  acr: 'aal1' | 'aal2';
 }

@@ -123,4 +123,28 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'development' }).cookieSecure).toBe(false);
     expect(loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'test', JWT_SECRET: SECRET }).cookieSecure).toBe(true);
   });
+
+  it('reads MFA_ENCRYPTION_KEY as 32 bytes of base64 or hex, and MFA_ISSUER (default Warden)', () => {
+    const key = Buffer.from(Array.from({ length: 32 }, (_, i) => i));
+    const base = { DATA_DIR: dataDir, JWT_SECRET: SECRET };
+    expect(loadConfig(base).mfa).toEqual({ issuer: 'Warden', encryptionKey: undefined });
+    expect(loadConfig({ ...base, MFA_ENCRYPTION_KEY: key.toString('hex') }).mfa.encryptionKey).toEqual(key);
+    expect(loadConfig({ ...base, MFA_ENCRYPTION_KEY: key.toString('base64') }).mfa.encryptionKey).toEqual(key);
+    expect(loadConfig({ ...base, MFA_ENCRYPTION_KEY: key.toString('base64url') }).mfa.encryptionKey).toEqual(key);
+    expect(loadConfig({ ...base, MFA_ISSUER: 'Acme' }).mfa.issuer).toBe('Acme');
+  });
+
+  it.each([['tooshort'], ['a'.repeat(63)], [Buffer.alloc(16).toString('base64')], [Buffer.alloc(33).toString('hex')]])(
+    'refuses MFA_ENCRYPTION_KEY=%s in one line that does not echo the value',
+    (value) => {
+      const load = () => loadConfig({ DATA_DIR: dataDir, JWT_SECRET: SECRET, MFA_ENCRYPTION_KEY: value });
+      expect(load).toThrow(ConfigError);
+      expect(load).toThrow('MFA_ENCRYPTION_KEY must be 32 bytes, as base64 or 64 hex digits');
+      try {
+        load();
+      } catch (error) {
+        expect((error as Error).message).not.toContain(value);
+      }
+    },
+  );
 });

@@ -72,6 +72,16 @@ export interface AppConfig {
     /** Seconds a statement may run (server-side statement_timeout; the client gives up shortly after). */
     queryTimeout: number;
   };
+  mfa: {
+    /** Issuer shown by authenticator apps (the otpauth URI's label prefix and `issuer`). */
+    issuer: string;
+    /** MFA_ENCRYPTION_KEY decoded (32 bytes); unset: derived from the JWT key material (see mfa-keys.ts). */
+    encryptionKey?: Buffer;
+  };
+  /** Seconds an mfa_token (the pending second step of a login) lives. */
+  mfaTokenTtl: number;
+  /** Admin routes need a session at aal2 when the admin has MFA on. */
+  mfaRequiredForAdmin: boolean;
   /** libuv's threadpool size (UV_THREADPOOL_SIZE, set by the start scripts' preload; libuv's default 4). */
   threadpoolSize: number;
 }
@@ -141,6 +151,18 @@ function readFileVar(env: Env, name: string): string | undefined {
   } catch {
     throw new ConfigError(`${name} points to a file that cannot be read: ${path}`);
   }
+}
+
+/** 32 bytes as 64 hex digits or base64 (standard or URL-safe, padding optional). */
+function encryptionKey(env: Env, name: string): Buffer | undefined {
+  const raw = str(env, name);
+  if (raw === undefined) return undefined;
+  let key: Buffer | undefined;
+  if (/^[0-9a-fA-F]{64}$/.test(raw)) key = Buffer.from(raw, 'hex');
+  else if (/^[A-Za-z0-9+/_-]{43}=?$/.test(raw)) key = Buffer.from(raw, 'base64');
+  // The value is not echoed: it is a secret.
+  if (key?.length !== 32) throw new ConfigError(`${name} must be 32 bytes, as base64 or 64 hex digits`);
+  return key;
 }
 
 const WEAK_SECRETS = ['changeme', 'secret', 'your-secret-key', 'change-me', 'development'];
@@ -284,6 +306,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     shutdownTimeout: duration(env, 'SHUTDOWN_TIMEOUT', '10s'),
     database: { poolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000), queryTimeout },
     threadpoolSize: int(env, 'UV_THREADPOOL_SIZE', 4, 1, 1024),
+    mfaTokenTtl: duration(env, 'MFA_TOKEN_TTL', '5m'),
+    mfaRequiredForAdmin: bool(env, 'MFA_REQUIRED_FOR_ADMIN', false),
+    mfa: {
+      issuer: str(env, 'MFA_ISSUER') ?? 'Warden',
+      encryptionKey: encryptionKey(env, 'MFA_ENCRYPTION_KEY'),
+    },
   };
   if (config.loginBackoffMax < config.loginBackoffBase) {
     throw new ConfigError('LOGIN_BACKOFF_MAX must not be shorter than LOGIN_BACKOFF_BASE');

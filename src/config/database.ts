@@ -5,6 +5,9 @@ import { allMigrations } from '../../migrations/index.js';
 import { AuthEvent } from '../audit/auth-event.entity.js';
 import { LoginThrottle } from '../limits/login-throttle.entity.js';
 import { MailOutbox } from '../mail/mail-outbox.entity.js';
+import { MfaChallenge } from '../mfa/mfa-challenge.entity.js';
+import { MfaFactor } from '../mfa/mfa-factor.entity.js';
+import { RecoveryCode } from '../mfa/recovery-code.entity.js';
 import { RefreshToken } from '../sessions/refresh-token.entity.js';
 import { Session } from '../sessions/session.entity.js';
 import { EmailCode } from '../users/email-code.entity.js';
@@ -19,6 +22,9 @@ export const ENTITIES = [
   RefreshToken,
   EmailCode,
   PasswordResetToken,
+  MfaFactor,
+  MfaChallenge,
+  RecoveryCode,
   MailOutbox,
   LoginThrottle,
   AuthEvent,

@@ -74,6 +74,11 @@ export class SessionEventsService implements OnModuleInit, OnModuleDestroy {
     return this.emit(sessionId, manager);
   }
 
+  /** The session's state changed otherwise (step-up): dropped from every cache like a revocation. */
+  sessionChanged(sessionId: string, manager?: EntityManager): Promise<void> {
+    return this.emit(sessionId, manager);
+  }
+
   /** All sessions of the user: revoked, user disabled, or user deleted (rows gone by cascade). */
   userRevoked(userId: string, manager?: EntityManager): Promise<void> {
     return this.emit(USER_PREFIX + userId, manager);

@@ -5,6 +5,9 @@ const state = (userId: string, active = true): SessionState => ({
   userId,
   expiresAt: Date.now() + 60_000,
   lastUsedAt: 0,
+  acr: 'aal1',
+  amr: ['pwd'],
+  authTime: 0,
 });
 
 describe('SessionStateCache', () => {

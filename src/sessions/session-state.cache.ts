@@ -1,3 +1,5 @@
+import type { SessionAcr } from './session.entity.js';
+
 export interface SessionState {
   active: boolean;
   userId: string;
@@ -5,6 +7,11 @@ export interface SessionState {
   expiresAt: number;
   /** Last time last_used_at was written (or read from the row), epoch ms. */
   lastUsedAt: number;
+  /** The session's current assurance (step-up raises it; every instance drops its copy then). */
+  acr: SessionAcr;
+  amr: readonly string[];
+  /** epoch ms */
+  authTime: number;
 }
 
 interface Entry {

@@ -4,13 +4,15 @@ import type { DataSource } from 'typeorm';
 import { prepared } from '../config/prepared-statements.js';
 import { SessionEventsService } from './session-events.service.js';
 import type { SessionState } from './session-state.cache.js';
+import type { SessionAcr } from './session.entity.js';
 
 /** last_used_at is written at most this often per session and instance. */
 export const TOUCH_INTERVAL_MS = 60_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const STATE_SQL = prepared(
-  `SELECT s.user_id, s.expires_at, s.last_used_at, (s.revoked_at IS NULL AND u.disabled_at IS NULL) AS active
+  `SELECT s.user_id, s.expires_at, s.last_used_at, (s.revoked_at IS NULL AND u.disabled_at IS NULL) AS active,
+          s.acr, s.amr, s.auth_time
      FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`,
 );
 const TOUCH_SQL = prepared('UPDATE sessions SET last_used_at = now() WHERE id = $1 AND revoked_at IS NULL');
@@ -20,7 +22,20 @@ interface StateRow {
   expires_at: Date | string;
   last_used_at: Date | string;
   active: boolean;
+  acr: SessionAcr;
+  amr: string[];
+  auth_time: Date | string;
 }
+
+const GONE: SessionState = Object.freeze({
+  active: false,
+  userId: '',
+  expiresAt: 0,
+  lastUsedAt: 0,
+  acr: 'aal1',
+  amr: [],
+  authTime: 0,
+});
 
 /** Answers "is this session live?" for every authenticated request, from the cache when it can. */
 @Injectable()
@@ -37,11 +52,16 @@ export class SessionStateService implements OnModuleDestroy {
 
   /** True while the session is neither revoked nor expired and its user exists and is enabled. */
   async isActive(sessionId: string, userId: string): Promise<boolean> {
-    if (!UUID.test(sessionId)) return false;
+    return (await this.activeState(sessionId, userId)) !== null;
+  }
+
+  /** The live session's current state (its assurance included), or null when it is not live. */
+  async activeState(sessionId: string, userId: string): Promise<SessionState | null> {
+    if (!UUID.test(sessionId)) return null;
     const state = await this.state(sessionId);
-    if (!state.active || state.userId !== userId || state.expiresAt <= Date.now()) return false;
+    if (!state.active || state.userId !== userId || state.expiresAt <= Date.now()) return null;
     this.touch(sessionId, state);
-    return true;
+    return state;
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -64,8 +84,11 @@ export class SessionStateService implements OnModuleDestroy {
           userId: row.user_id,
           expiresAt: new Date(row.expires_at).getTime(),
           lastUsedAt: new Date(row.last_used_at).getTime(),
+          acr: row.acr,
+          amr: Object.freeze([...row.amr]),
+          authTime: new Date(row.auth_time).getTime(),
         }
-      : { active: false, userId: '', expiresAt: 0, lastUsedAt: 0 };
+      : GONE;
     if (useCache && this.events.listening) this.events.cache.set(sessionId, state, generation);
     return state;
   }

@@ -1,6 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { User } from '../users/user.entity.js';
 
+export type SessionAcr = 'aal1' | 'aal2';
+
 /** One login: access tokens carry its id as `sid`; revoking it kills them all. */
 @Entity({ name: 'sessions' })
 export class Session {
@@ -43,4 +45,16 @@ export class Session {
   /** Scopes granted at login; a refresh never widens them (RFC 6749 §6). Null: all the roles allow. */
   @Column({ type: 'varchar', length: 255, nullable: true })
   scope: string | null;
+
+  /** NIST 800-63B assurance level reached by the session's authentication; step-up raises it. */
+  @Column({ type: 'varchar', length: 8, default: 'aal1' })
+  acr: SessionAcr;
+
+  /** RFC 8176 methods of that authentication, e.g. ["pwd"] or ["pwd","otp","mfa"]. */
+  @Column({ type: 'text', array: true, default: () => "'{pwd}'" })
+  amr: string[];
+
+  /** The session's last authentication (login or step-up). */
+  @Column({ name: 'auth_time', type: 'timestamptz', default: () => 'now()' })
+  authTime: Date;
 }

@@ -7,6 +7,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import type { ClientInfo } from '../common/client-info.js';
 import { RefreshToken } from './refresh-token.entity.js';
 import { SessionEventsService } from './session-events.service.js';
+import type { SessionState } from './session-state.cache.js';
 import { SessionStateService } from './session-state.service.js';
 import { Session } from './session.entity.js';
 
@@ -99,6 +100,31 @@ export class SessionsService {
   /** True while the session is neither revoked nor expired and its user exists and is enabled. */
   isActive(sessionId: string, userId: string): Promise<boolean> {
     return this.state.isActive(sessionId, userId);
+  }
+
+  /** The live session's current state, its assurance included (cached like isActive), or null. */
+  activeState(sessionId: string, userId: string): Promise<SessionState | null> {
+    return this.state.activeState(sessionId, userId);
+  }
+
+  /**
+   * Step-up: the live session now stands at aal2, with the methods of the authentication that
+   * raised it and auth_time now. Every instance drops its cached state of the session (as for a
+   * revocation), so the next request anywhere sees the new level. False when it is not live.
+   */
+  async raiseToAal2(sessionId: string, amr: string[], manager?: EntityManager): Promise<boolean> {
+    return this.inTransaction(manager, async (em) => {
+      const result = await em
+        .getRepository(Session)
+        .createQueryBuilder()
+        .update()
+        .set({ acr: 'aal2', amr, authTime: () => 'now()' })
+        .where('id = :sessionId AND revoked_at IS NULL AND expires_at > now()', { sessionId })
+        .execute();
+      if (!result.affected) return false;
+      await this.events.sessionChanged(sessionId, em);
+      return true;
+    });
   }
 
   /** The user's live sessions, newest first. */

@@ -19,6 +19,7 @@ import { MessageResponseDto } from '../common/message-response.dto.js';
 import { ChangeEmailDto } from './dto/change-email.dto.js';
 import { EmailChangeService } from './email-change.service.js';
 import { PasswordRecheck } from './password-recheck.decorator.js';
+import { RequiresAal2 } from '../mfa/step-up.decorator.js';
 
 @ApiTags('users')
 @ApiBearerAuth('bearer')
@@ -29,6 +30,7 @@ export class EmailChangeController {
   constructor(private readonly emailChange: EmailChangeService) {}
 
   @PasswordRecheck()
+  @RequiresAal2()
   @Post('me/email')
   @HttpCode(202)
   @ApiOperation({

@@ -14,6 +14,7 @@ const user = (id: string, displayName: string): User => ({
   emailVerifiedAt: null,
   roles: ['user'],
   disabledAt: null,
+  mfaEnabled: false,
   createdAt: new Date('2026-01-01T00:00:00Z'),
   updatedAt: new Date('2026-01-01T00:00:00Z'),
 });

@@ -27,6 +27,10 @@ export class User {
   @Column({ type: 'text', array: true, default: () => "'{user}'" })
   roles: Role[];
 
+  /** True exactly while the user has a confirmed MFA factor (kept in the factor's transaction). */
+  @Column({ name: 'mfa_enabled', type: 'boolean', default: false })
+  mfaEnabled: boolean;
+
   @Column({ name: 'disabled_at', type: 'timestamptz', nullable: true })
   disabledAt: Date | null;
 

@@ -25,6 +25,7 @@ import { UserDto } from './dto/user.dto.js';
 import { UserCacheService } from './user-cache.service.js';
 import { UsersService } from './users.service.js';
 import { PasswordRecheck } from './password-recheck.decorator.js';
+import { RequiresAal2 } from '../mfa/step-up.decorator.js';
 
 @ApiTags('users')
 @ApiBearerAuth('bearer')
@@ -65,6 +66,7 @@ export class UsersController {
   }
 
   @PasswordRecheck()
+  @RequiresAal2()
   @Put('me/password')
   @HttpCode(204)
   @ApiOperation({ summary: 'Change my password; my other sessions are revoked, this one stays' })
@@ -79,6 +81,7 @@ export class UsersController {
   }
 
   @PasswordRecheck()
+  @RequiresAal2()
   @Delete('me')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete my account, its sessions and tokens (hard delete; the email can register again)' })

@@ -48,4 +48,22 @@ export class IntrospectionResponseDto {
 
   @ApiProperty({ required: false, type: [String], example: ['user'] })
   roles?: string[];
+
+  @ApiProperty({
+    required: false,
+    enum: ['aal1', 'aal2'],
+    example: 'aal1',
+    description: "The session's assurance level now (raised by step-up)",
+  })
+  acr?: string;
+
+  @ApiProperty({ required: false, type: [String], example: ['pwd'], description: 'RFC 8176 authentication methods' })
+  amr?: string[];
+
+  @ApiProperty({
+    required: false,
+    example: 1767269700,
+    description: "The session's last authentication (epoch seconds)",
+  })
+  auth_time?: number;
 }

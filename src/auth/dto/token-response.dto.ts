@@ -22,7 +22,15 @@ export class TokenResponseDto {
 
 /** Documents the token endpoint's form fields (RFC 6749 §4.3 and §6). */
 export class TokenRequestDto {
-  @ApiProperty({ enum: ['password', 'refresh_token'], example: 'password' })
+  @ApiProperty({
+    enum: [
+      'password',
+      'refresh_token',
+      'urn:warden:params:oauth:grant-type:mfa-otp',
+      'urn:warden:params:oauth:grant-type:mfa-recovery-code',
+    ],
+    example: 'password',
+  })
   grant_type: string;
 
   @ApiProperty({ required: false, description: 'Email or username (password grant)', example: 'alice@example.com' })
@@ -34,10 +42,41 @@ export class TokenRequestDto {
   @ApiProperty({ required: false, description: 'Refresh token (refresh_token grant)' })
   refresh_token?: string;
 
+  @ApiProperty({ required: false, description: 'The mfa_token of the mfa_required answer (the two mfa grants)' })
+  mfa_token?: string;
+
+  @ApiProperty({ required: false, description: 'A TOTP code (mfa-otp grant)', example: '123456' })
+  otp?: string;
+
+  @ApiProperty({
+    required: false,
+    description: 'A recovery code, any case, hyphen optional (mfa-recovery-code grant)',
+    example: 'k3x9p-2mfq7',
+  })
+  recovery_code?: string;
+
   @ApiProperty({
     required: false,
     description: 'Space-separated scopes: profile, users:read, users:write',
     example: 'profile',
   })
   scope?: string;
+}
+
+/** The password grant's answer for a user with two-factor authentication on (400). */
+export class MfaRequiredResponseDto {
+  @ApiProperty({ example: 'mfa_required', enum: ['mfa_required'] })
+  error: 'mfa_required';
+
+  @ApiProperty({ example: 'A second factor is required: send a code with the mfa_token' })
+  error_description: string;
+
+  @ApiProperty({
+    example: 'b7Qd2kV9sX1mN4pR8tY3wZ6cF0hJ5lA2eG7iK9oU1qS',
+    description: 'Opaque; lives MFA_TOKEN_TTL, works once, dies after 5 wrong codes',
+  })
+  mfa_token: string;
+
+  @ApiProperty({ type: [String], example: ['totp', 'recovery_code'] })
+  mfa_methods: string[];
 }

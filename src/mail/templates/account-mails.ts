@@ -101,3 +101,63 @@ export function emailChangedMail(to: string, input: { newEmail: string }): MailM
   ]);
   return { to, subject, text, html };
 }
+
+export function mfaEnabledMail(to: string, input: { when: Date }): MailMessage {
+  const subject = 'Two-factor authentication is on for your Warden account';
+  const when = input.when.toISOString();
+  const text = [
+    `Two-factor authentication was turned on for your Warden account at ${when} (UTC).`,
+    'Signing in now needs a code from your authenticator app (or one of your recovery codes).',
+    '',
+    'If this was not you, contact your administrator right away.',
+  ].join('\n');
+  const html = htmlDocument(subject, [
+    `Two-factor authentication was turned on for your Warden account at ${escapeHtml(when)} (UTC).`,
+    'Signing in now needs a code from your authenticator app (or one of your recovery codes).',
+    '<strong>If this was not you</strong>, contact your administrator right away.',
+  ]);
+  return { to, subject, text, html };
+}
+
+export function mfaDisabledMail(to: string, input: { when: Date; byAdmin: boolean }): MailMessage {
+  const subject = 'Two-factor authentication is off for your Warden account';
+  const when = input.when.toISOString();
+  const cause = input.byAdmin
+    ? 'An administrator removed the two-factor authentication of your Warden account'
+    : 'The last authenticator of your Warden account was removed, which turned two-factor authentication off,';
+  const after = input.byAdmin
+    ? 'Every signed-in session was signed out; your recovery codes no longer work.'
+    : 'Your recovery codes no longer work.';
+  const text = [
+    `${cause} at ${when} (UTC).`,
+    after,
+    '',
+    'If this was not you, contact your administrator right away.',
+  ].join('\n');
+  const html = htmlDocument(subject, [
+    `${escapeHtml(cause)} at ${escapeHtml(when)} (UTC).`,
+    escapeHtml(after),
+    '<strong>If this was not you</strong>, contact your administrator right away.',
+  ]);
+  return { to, subject, text, html };
+}
+
+export function recoveryCodeUsedMail(to: string, input: { remaining: number }): MailMessage {
+  const subject = 'A Warden recovery code was used';
+  const left =
+    input.remaining === 0
+      ? 'You have no recovery codes left: create new ones now.'
+      : `You have ${input.remaining} recovery code${input.remaining === 1 ? '' : 's'} left.`;
+  const text = [
+    'One of the recovery codes of your Warden account was just used to sign in.',
+    left,
+    '',
+    'If this was not you, contact your administrator right away.',
+  ].join('\n');
+  const html = htmlDocument(subject, [
+    'One of the recovery codes of your Warden account was just used to sign in.',
+    escapeHtml(left),
+    '<strong>If this was not you</strong>, contact your administrator right away.',
+  ]);
+  return { to, subject, text, html };
+}

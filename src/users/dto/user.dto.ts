@@ -25,6 +25,9 @@ export class UserDto {
   @ApiProperty({ example: false })
   disabled: boolean;
 
+  @ApiProperty({ example: false, description: 'Two-factor authentication is on (the user has a confirmed TOTP factor)' })
+  mfa_enabled: boolean;
+
   @ApiProperty({ format: 'date-time', example: '2026-01-01T12:00:00.000Z' })
   created_at: string;
 
@@ -40,6 +43,7 @@ export class UserDto {
       email_verified: user.emailVerifiedAt !== null,
       roles: user.roles,
       disabled: user.disabledAt !== null,
+      mfa_enabled: user.mfaEnabled,
       created_at: user.createdAt.toISOString(),
       updated_at: user.updatedAt.toISOString(),
     };

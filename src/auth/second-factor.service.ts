@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
+import type { ClientInfo } from '../common/client-info.js';
+import { LoginThrottleService } from '../limits/login-throttle.service.js';
+import { AttemptsUnavailableError, type ThrottledAttempt, TooManyAttemptsError } from '../limits/throttled-attempt.js';
+import { MfaService } from '../mfa/mfa.service.js';
+import type { User } from '../users/user.entity.js';
+import { LoginThrottledError, LoginUnavailableError } from './login-errors.js';
+
+/** A second factor as presented: a TOTP code or a recovery code. */
+export type SecondFactorCode = { otp: string } | { recovery_code: string };
+
+/** RFC 8176 methods of a password plus the second factor. */
+export const TOTP_AMR = ['pwd', 'otp', 'mfa'];
+export const RECOVERY_CODE_AMR = ['pwd', 'mfa'];
+
+export interface SecondFactorProof {
+  amr: string[];
+  /** The back-off slot; the caller settles it (succeed with the session, or reset). */
+  attempt: ThrottledAttempt;
+}
+
+/**
+ * Checks a second factor as a login attempt: it holds a slot of the login back-off (429 while a
+ * wait runs), and a wrong code counts as a failed login there and is audited as `mfa_failed`,
+ * so that a stolen password does not open unlimited code guessing.
+ */
+@Injectable()
+export class SecondFactorService {
+  constructor(
+    private readonly throttle: LoginThrottleService,
+    private readonly mfa: MfaService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** The proof, or null for a wrong (or replayed, or used) code. */
+  async check(
+    user: User,
+    identifier: string,
+    code: SecondFactorCode,
+    client: ClientInfo,
+    context: { via: string; sessionId?: string },
+  ): Promise<SecondFactorProof | null> {
+    const attempt = await this.throttle
+      .begin(this.throttle.countersFor(identifier, user.id, client.ip))
+      .catch((error: unknown) => {
+        if (error instanceof TooManyAttemptsError) throw new LoginThrottledError(error.retryAfter);
+        if (error instanceof AttemptsUnavailableError) throw new LoginUnavailableError();
+        throw error;
+      });
+    const method = 'otp' in code ? 'totp' : 'recovery_code';
+    let valid: boolean;
+    try {
+      valid =
+        'otp' in code
+          ? await this.mfa.verifyOtp(user.id, code.otp)
+          : await this.mfa.useRecoveryCode(user.id, code.recovery_code, { client, sessionId: context.sessionId });
+    } catch (error) {
+      await attempt.release();
+      throw error;
+    }
+    if (valid) return { amr: method === 'totp' ? TOTP_AMR : RECOVERY_CODE_AMR, attempt };
+    const lockedNow = await attempt.fail();
+    const failed = {
+      type: 'mfa_failed' as const,
+      userId: user.id,
+      sessionId: context.sessionId,
+      client,
+      details: { method, via: context.via },
+    };
+    if (lockedNow) this.audit.recordLater(failed, { type: 'login_locked', userId: user.id, client, details: {} });
+    else this.audit.recordLater(failed);
+    return null;
+  }
+}
