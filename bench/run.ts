@@ -8,15 +8,25 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { meRequests, passwordRequests, refreshRequests, runLoad } from './load.js';
+import { asMfaLogins, type MfaLoginCounts, mfaLoginRequests, seedMfaUsers } from './mfa-login.js';
 import { failures, scenarioTable, type ScenarioResult, target, targetLines } from './report.js';
 import { seedUsers, warmUpRefresh } from './seed.js';
-import { argon2Bound, measure, minimalReference, ratio, removeBenchUsers, startWarden } from './servers.js';
+import {
+  argon2Bound,
+  measure,
+  minimalReference,
+  ratio,
+  removeBenchUsers,
+  startWarden,
+  type Warden,
+} from './servers.js';
 import {
   CONNECTIONS,
   DATABASE_URL,
   DURATION,
   LOGIN_CONNECTIONS,
   MALLOC_ENV,
+  MFA_USERS,
   NODE_FLAGS,
   PROBE_CONNECTIONS,
   PROBE_RATE,
@@ -24,6 +34,33 @@ import {
   USERS,
   WARMUP,
 } from './settings.js';
+
+/** Password grant + TOTP step (two requests per login), reported per finished login against the argon2 bound. */
+async function mfaLoginScenario(warden: Warden, runId: string, argon2PerSecond: number): Promise<ScenarioResult> {
+  const name = 'POST /auth/token password + TOTP step';
+  let users;
+  try {
+    users = await seedMfaUsers(warden.base, runId, MFA_USERS);
+  } catch (error) {
+    console.log(`  ${name}: n/a (${(error as Error).message.slice(0, 200)})`);
+    return { name, must_work: true, unavailable: 'MFA not available' };
+  }
+  const counts: MfaLoginCounts = { challenged: 0, completed: 0, starved: 0 };
+  const row = await measure(name, warden.rss, async () =>
+    asMfaLogins(
+      await runLoad({
+        url: warden.base,
+        connections: LOGIN_CONNECTIONS,
+        duration: DURATION,
+        requestsFor: mfaLoginRequests(users, LOGIN_CONNECTIONS, counts),
+      }),
+      counts,
+    ),
+  );
+  ratio(row, 'argon2 bound', argon2PerSecond);
+  row.extra = { mfa_users: users.length, starved_picks: counts.starved };
+  return row;
+}
 
 async function main(): Promise<number> {
   const runId = Date.now().toString(36);
@@ -64,6 +101,8 @@ async function main(): Promise<number> {
     );
     ratio(passwordRow, 'argon2 bound', bound.bound_per_s);
     rows.push(passwordRow);
+
+    rows.push(await mfaLoginScenario(warden, runId, bound.bound_per_s));
 
     const warm = await warmUpRefresh(warden.base, seeded.emails[0]);
     let refreshRow: ScenarioResult;

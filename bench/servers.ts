@@ -131,7 +131,10 @@ export async function removeBenchUsers(runId: string): Promise<void> {
   const client = new pg.Client({ connectionString: DATABASE_URL });
   try {
     await client.connect();
-    await client.query('DELETE FROM users WHERE email LIKE $1', [`bench-${runId}-%`]);
+    await client.query('DELETE FROM users WHERE email LIKE $1 OR email LIKE $2', [
+      `bench-${runId}-%`,
+      `bench-mfa-${runId}-%`,
+    ]);
   } catch (error) {
     console.error(`could not remove the bench users: ${(error as Error).message}`);
   } finally {

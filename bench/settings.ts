@@ -11,6 +11,11 @@ export const LOGIN_CONNECTIONS = env('BENCH_LOGIN_CONNECTIONS', 16);
 export const PROBE_CONNECTIONS = env('BENCH_PROBE_CONNECTIONS', 10);
 export const PROBE_RATE = env('BENCH_PROBE_RATE', 200);
 export const USERS = Math.max(CONNECTIONS, LOGIN_CONNECTIONS);
+/**
+ * Users with TOTP for the two-step login scenario: Warden takes each time step once per factor,
+ * so a user finishes about one login per 30 s; enough for ~45 logins/s over the run.
+ */
+export const MFA_USERS = env('BENCH_MFA_USERS', Math.ceil(DURATION * 45));
 export const JWT_SECRET = 'bench-9f2c1e7a5b8d4c6e0f1a3b5c7d9e2f4a6b8c0d1e';
 /** Fixed, so that tokens issued by the first server start stay valid on the second (a new port). */
 export const JWT_ISSUER = 'http://warden.bench';
