@@ -27,14 +27,23 @@ export default {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], setupFiles: [WORKER_ENV] },
-    { ...base, displayName: 'browser', testMatch: ['<rootDir>/test/**/*.browser-spec.ts'], setupFiles: [WORKER_ENV] },
+    {
+      ...base,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/{test,examples/*/test}/**/*.browser-spec.ts'],
+      setupFiles: [WORKER_ENV],
+    },
     {
       ...base,
       displayName: 'packages',
       testMatch: ['<rootDir>/{packages,examples}/*/{src,test}/**/*.{spec,e2e-spec}.ts'],
       setupFiles: [WORKER_ENV],
       // The examples import the package by name; the tests run its sources, not a build.
-      moduleNameMapper: { ...base.moduleNameMapper, '^@warden/nestjs$': '<rootDir>/packages/nestjs/src/index.ts' },
+      moduleNameMapper: {
+        ...base.moduleNameMapper,
+        '^@warden/nestjs$': '<rootDir>/packages/nestjs/src/index.ts',
+        '^@warden/client$': '<rootDir>/packages/client/src/index.ts',
+      },
     },
     // The HAProxy cluster of deploy/ (npm run test:cluster): needs the build, haproxy, Postgres and Redis.
     { ...base, displayName: 'cluster', testMatch: ['<rootDir>/test/**/*.cluster-spec.ts'] },

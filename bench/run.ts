@@ -1,6 +1,6 @@
 /**
- * `npm run bench` (contract §10): the compiled server against DATABASE_URL (embedded PGlite in a
- * temporary DATA_DIR when unset), its scenarios, the two references and the targets of issue 7.
+ * `npm run bench`: the compiled server against DATABASE_URL (embedded PGlite in a
+ * temporary DATA_DIR when unset), its scenarios, the two references and the performance targets.
  * Prints a table and writes the same figures to bench/results/latest.json. Exit 1 when a
  * scenario that should work has more than 1% errors.
  */
@@ -196,7 +196,7 @@ async function main(): Promise<number> {
         .map(([k, v]) => `${v} (${k})`)
         .join(', ')}`,
     );
-    console.log(`\ntargets (issue 7):\n${targetLines(targets)}`);
+    console.log(`\ntargets:\n${targetLines(targets)}`);
     // req/s ratios swing with whatever else runs on the machine; CPU per request does not.
     const loginCpu = passwordRow.cpu_ms_per_request;
     const argon2Share = loginCpu ? bound.verify_cpu_ms_avg / loginCpu : undefined;

@@ -3,7 +3,7 @@
  * NODE_ENV defaulting to production; tsc's output carries the decorator metadata) bundled into
  * one ES module, dist/warden.mjs, which
  * `npm run start:prod` runs. Loading ~1,500 files of node_modules one by one was two thirds of
- * the time from spawn to ready (issue 7: ≤ 2 s); one file loads in a fraction of it.
+ * the time from spawn to ready (target: ≤ 2 s); one file loads in a fraction of it.
  *
  * Left outside: native addons and packages that find files next to their own code at run time
  * (argon2's prebuilds, PGlite's WASM, swagger-ui-dist's assets, @fastify/static, pino's worker

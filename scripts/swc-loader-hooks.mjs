@@ -13,8 +13,17 @@ const OPTIONS = {
   sourceMaps: 'inline',
 };
 
+/** The workspace packages, imported by name by the examples: run from their sources, no build needed. */
+const WORKSPACE_SOURCES = {
+  '@warden/client': '../packages/client/src/index.ts',
+  '@warden/nestjs': '../packages/nestjs/src/index.ts',
+};
+
 /** Relative `./x.js` imports name the compiled file; in the sources it is `./x.ts`. */
 export async function resolve(specifier, context, nextResolve) {
+  if (Object.hasOwn(WORKSPACE_SOURCES, specifier)) {
+    return { url: new URL(WORKSPACE_SOURCES[specifier], import.meta.url).href, shortCircuit: true };
+  }
   try {
     return await nextResolve(specifier, context);
   } catch (error) {
