@@ -21,9 +21,13 @@ export async function deviceLogin(options: DeviceLoginOptions, output: Output): 
   const keep = options.storage !== undefined;
   const warden = createWardenClient({ baseUrl: options.baseUrl, storage: options.storage ?? new MemoryTokenStorage() });
 
-  const { tokens, error } = await warden.login(options.username, options.password);
+  const { tokens, mfa, error } = await warden.login(options.username, options.password);
   if (error) {
     output.err(`Sign-in failed: ${error.error} (${error.error_description})`);
+    return 1;
+  }
+  if (mfa) {
+    output.err(`Sign-in needs a second factor (${mfa.methods.join(', ')}), which this example does not ask for`);
     return 1;
   }
   output.out(`Signed in to ${options.baseUrl} (scope: ${tokens.scope}; access token valid ${tokens.expires_in} s)`);

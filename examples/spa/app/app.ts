@@ -32,6 +32,10 @@ async function signIn(): Promise<void> {
     errorLine.textContent = describe(result.status, result.error);
     return;
   }
+  if (result.mfa) {
+    errorLine.textContent = 'This account signs in with a second factor, which this page does not ask for';
+    return;
+  }
   signInForm.reset();
   show(result.user);
 }

@@ -1,5 +1,15 @@
 import createClient, { type Client } from 'openapi-fetch';
 import type { components, paths } from './openapi.js';
+import {
+  codeBody,
+  messageOf,
+  type MfaRequired,
+  PendingSecondStep,
+  retryAfterOf,
+  type SecondFactorCode,
+  type SecondFactorError,
+  stepUpChallenge,
+} from './second-factor.js';
 
 export type User = components['schemas']['UserDto'];
 export type ErrorResponse = components['schemas']['ErrorResponseDto'];
@@ -11,13 +21,30 @@ export interface WardenCookieClientOptions {
 }
 
 export type CookieLoginResult =
-  { user: User; expiresIn: number; error?: undefined } | { user?: undefined; error: ErrorResponse; status: number };
+  | { user: User; expiresIn: number; mfa?: undefined; error?: undefined }
+  | { mfa: MfaRequired; user?: undefined; error?: undefined }
+  | { error: ErrorResponse; status: number; user?: undefined; mfa?: undefined };
+
+export type CookieCodeResult =
+  { user: User; expiresIn: number; error?: undefined } | { error: SecondFactorError; user?: undefined };
 
 export interface WardenCookieClient {
-  /** The typed client (openapi-fetch): every route of Warden, authenticated by the session cookies. */
+  /**
+   * The typed client (openapi-fetch): every route of Warden, authenticated by the session cookies.
+   * A 401 RFC 9470 challenge (the route needs a second factor on this session) rejects with a
+   * `StepUpRequiredError` instead of refreshing: answer it with `stepUp`, then retry.
+   */
   api: Client<paths>;
-  /** Cookie login (`POST /auth/login`): Warden sets the HttpOnly cookies. 401 wrong credentials, 403, 429. */
+  /**
+   * Cookie login (`POST /auth/login`): Warden sets the HttpOnly cookies. For a user with
+   * two-factor authentication on, `mfa` (Warden's 202): Warden set the HttpOnly mfa_token cookie
+   * for `completeMfa`, and no session yet. 401 wrong credentials, 403, 429.
+   */
   login(emailOrUsername: string, password: string): Promise<CookieLoginResult>;
+  /** The second step of a login that answered `mfa` (`POST /auth/login/mfa`): the session cookies. */
+  completeMfa(code: SecondFactorCode): Promise<CookieCodeResult>;
+  /** Raises the current session to `aal2` (POST /auth/mfa/verify); Warden sets new cookies. */
+  stepUp(code: SecondFactorCode): Promise<CookieCodeResult>;
   /** Rotates the refresh cookie now; concurrent callers share one request. `false`: the session is over. */
   refresh(): Promise<boolean>;
   /** Revokes the session on Warden and clears the cookies (also when the access cookie has expired); throws on a 403. */
@@ -25,7 +52,7 @@ export interface WardenCookieClient {
 }
 
 /** The routes that sign in or out: a 401 there is an answer, not an expired session. */
-const SESSION_ROUTES = new Set(['/auth/login', '/auth/refresh', '/auth/logout']);
+const SESSION_ROUTES = new Set(['/auth/login', '/auth/login/mfa', '/auth/refresh', '/auth/logout']);
 
 /**
  * Cookie mode, for browser apps on Warden's cookie login: the tokens stay in HttpOnly cookies that
@@ -66,6 +93,9 @@ export function createWardenCookieClient(options: WardenCookieClientOptions): Wa
     const sentAt = generation;
     const response = await send(request);
     if (response.status !== 401 || isSessionRoute(request)) return response;
+    // A refreshed cookie has the session's same level: only a second factor answers this.
+    const challenge = stepUpChallenge(response);
+    if (challenge) throw challenge;
     // Refreshed since this request left (cookies already new): retry without another refresh.
     const renewed = inFlight ? await inFlight : sentAt !== generation ? lastRefreshOk : await refresh();
     if (!renewed) return response;
@@ -73,8 +103,15 @@ export function createWardenCookieClient(options: WardenCookieClientOptions): Wa
     return send(retry);
   };
 
+  const api = createClient<paths>({ baseUrl: options.baseUrl, fetch: withRefresh, credentials: 'include' });
+  /**
+   * Wrong codes of the pending second step. The mfa_token itself is an HttpOnly cookie; after a
+   * page reload this count starts again, and Warden still ends the step at its fifth wrong code.
+   */
+  let attempts = new PendingSecondStep();
+
   return {
-    api: createClient<paths>({ baseUrl: options.baseUrl, fetch: withRefresh, credentials: 'include' }),
+    api,
     refresh,
     async login(emailOrUsername, password) {
       const identifier = emailOrUsername.includes('@') ? { email: emailOrUsername } : { username: emailOrUsername };
@@ -82,9 +119,31 @@ export function createWardenCookieClient(options: WardenCookieClientOptions): Wa
         body: { ...identifier, password },
       });
       if (!data) return { error, status: response.status };
-      // 202: Warden asks for a second factor, a step this client does not offer yet.
-      if (response.status !== 200) throw new Error(`Warden's login answered ${response.status}: not supported here`);
+      if ('mfa_required' in data) {
+        attempts = new PendingSecondStep();
+        return { mfa: { methods: data.mfa_methods } };
+      }
       return { user: data.user, expiresIn: data.expires_in };
+    },
+    async completeMfa(code) {
+      const { data, error, response } = await sessionClient.POST('/auth/login/mfa', { body: codeBody(code) });
+      if (data) {
+        attempts = new PendingSecondStep();
+        return { user: data.user, expiresIn: data.expires_in };
+      }
+      const message = messageOf(error, response.status);
+      // 401: a wrong code, or no live mfa_token cookie (Warden says which in the message).
+      if (response.status === 401) return { error: attempts.failed(message, 401) };
+      return { error: { reason: 'rejected', message, status: response.status, retryAfter: retryAfterOf(response) } };
+    },
+    async stepUp(code) {
+      const { data, error, response } = await api.POST('/auth/mfa/verify', { body: codeBody(code) });
+      if (data && 'user' in data) return { user: data.user, expiresIn: data.expires_in };
+      const message = messageOf(error, response.status);
+      if (response.status === 400) return { error: { reason: 'wrong_code', message, status: 400 } };
+      // 401 after the refresh-and-retry: there is no session to raise.
+      if (response.status === 401) return { error: { reason: 'sign_in_again', message, status: 401 } };
+      return { error: { reason: 'rejected', message, status: response.status, retryAfter: retryAfterOf(response) } };
     },
     async logout() {
       // The refresh cookie (Path=/auth) authenticates the logout when the access cookie has expired.

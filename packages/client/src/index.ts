@@ -1,12 +1,27 @@
 // The package's public surface (its one entry point, named in package.json `exports`).
-export { createWardenClient, type OAuthError, type WardenClient, type WardenClientOptions } from './warden-client.js';
+export {
+  createWardenClient,
+  type BearerCodeResult,
+  type BearerLoginResult,
+  type OAuthError,
+  type WardenClient,
+  type WardenClientOptions,
+} from './warden-client.js';
 export {
   createWardenCookieClient,
+  type CookieCodeResult,
   type CookieLoginResult,
   type ErrorResponse,
   type User,
   type WardenCookieClient,
   type WardenCookieClientOptions,
 } from './cookie-client.js';
+export {
+  MFA_ATTEMPTS,
+  type MfaRequired,
+  type SecondFactorCode,
+  type SecondFactorError,
+  StepUpRequiredError,
+} from './second-factor.js';
 export { MemoryTokenStorage, type TokenSet, type TokenStorage } from './token-storage.js';
 export type { components, operations, paths } from './openapi.js';

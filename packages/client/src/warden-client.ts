@@ -1,5 +1,16 @@
 import createClient, { type Client } from 'openapi-fetch';
 import type { components, paths } from './openapi.js';
+import {
+  codeBody,
+  messageOf,
+  type MfaRequired,
+  PendingSecondStep,
+  retryAfterOf,
+  type SecondFactorCode,
+  type SecondFactorError,
+  SIGN_IN_AGAIN,
+  stepUpChallenge,
+} from './second-factor.js';
 import { MemoryTokenStorage, type TokenSet, type TokenStorage } from './token-storage.js';
 
 export interface WardenClientOptions {
@@ -10,14 +21,22 @@ export interface WardenClientOptions {
 }
 
 export interface WardenClient {
-  /** The typed client (openapi-fetch): every route of Warden, with the session's bearer token. */
+  /**
+   * The typed client (openapi-fetch): every route of Warden, with the session's bearer token. A
+   * 401 RFC 9470 challenge (the route needs a second factor on this session) rejects with a
+   * `StepUpRequiredError` instead of refreshing: answer it with `stepUp`, then retry.
+   */
   api: Client<paths>;
-  /** Password grant (first-party apps); keeps the tokens. The error body is Warden's OAuth error. */
-  login(
-    username: string,
-    password: string,
-    scope?: string,
-  ): Promise<{ tokens: TokenSet; error?: undefined } | { tokens?: undefined; error: OAuthError }>;
+  /**
+   * Password grant (first-party apps); keeps the tokens. For a user with two-factor
+   * authentication on, `mfa` instead: the client keeps the mfa_token for `completeMfa`. The error
+   * body is Warden's OAuth error.
+   */
+  login(username: string, password: string, scope?: string): Promise<BearerLoginResult>;
+  /** The second step of a login that answered `mfa`: the session's tokens, kept like a login's. */
+  completeMfa(code: SecondFactorCode): Promise<BearerCodeResult>;
+  /** Raises the current session to `aal2` (POST /auth/mfa/verify) and keeps the rotated tokens. */
+  stepUp(code: SecondFactorCode): Promise<BearerCodeResult>;
   /** Revokes the session on Warden (RFC 7009, with the refresh token) and forgets the tokens. */
   logout(): Promise<void>;
   /** Rotates the refresh token now; concurrent callers share one request. `null`: the session is over. */
@@ -26,6 +45,21 @@ export interface WardenClient {
 }
 
 export type OAuthError = components['schemas']['OAuthErrorResponseDto'];
+
+export type BearerLoginResult =
+  | { tokens: TokenSet; mfa?: undefined; error?: undefined }
+  | { mfa: MfaRequired; tokens?: undefined; error?: undefined }
+  | { error: OAuthError; tokens?: undefined; mfa?: undefined };
+
+export type BearerCodeResult =
+  { tokens: TokenSet; error?: undefined } | { error: SecondFactorError; tokens?: undefined };
+
+type MfaRequiredBody = components['schemas']['MfaRequiredResponseDto'];
+const MFA_OTP_GRANT = 'urn:warden:params:oauth:grant-type:mfa-otp';
+const MFA_RECOVERY_CODE_GRANT = 'urn:warden:params:oauth:grant-type:mfa-recovery-code';
+
+const isMfaRequired = (error: unknown): error is MfaRequiredBody =>
+  typeof error === 'object' && error !== null && (error as { error?: unknown }).error === 'mfa_required';
 
 const formBody = (body: object) =>
   new URLSearchParams(Object.entries(body).filter((e): e is [string, string] => typeof e[1] === 'string')).toString();
@@ -73,6 +107,9 @@ export function createWardenClient(options: WardenClientOptions): WardenClient {
     if (tokens) request.headers.set('authorization', `Bearer ${tokens.access_token}`);
     const response = await send(request);
     if (response.status !== 401 || !tokens) return response;
+    // A refreshed token has the session's same level: only a second factor answers this.
+    const challenge = stepUpChallenge(response);
+    if (challenge) throw challenge;
     const renewed = await renewedSince(tokens);
     if (!renewed) return response;
     await response.body?.cancel();
@@ -80,21 +117,78 @@ export function createWardenClient(options: WardenClientOptions): WardenClient {
     return send(retry);
   };
 
+  const api = createClient<paths>({ baseUrl: options.baseUrl, fetch: authorized });
+  /** The pending second step of the last login: its mfa_token never leaves the client. */
+  let pending: { mfaToken: string; attempts: PendingSecondStep } | null = null;
+
   return {
-    api: createClient<paths>({ baseUrl: options.baseUrl, fetch: authorized }),
+    api,
     storage,
     refresh,
     async login(username, password, scope) {
+      pending = null;
       const { data, error } = await tokenClient.POST('/auth/token', {
         body: { grant_type: 'password', username, password, ...(scope ? { scope } : {}) },
         bodySerializer: formBody,
         headers: FORM,
       });
-      if (!data) return { error: error as OAuthError };
+      if (!data) {
+        // Warden documents mfa_required beside the RFC 6749 errors of this 400.
+        if (isMfaRequired(error)) {
+          pending = { mfaToken: error.mfa_token, attempts: new PendingSecondStep() };
+          return { mfa: { methods: error.mfa_methods } };
+        }
+        return { error: error as OAuthError };
+      }
       await storage.set(data);
       return { tokens: data };
     },
+    async completeMfa(code) {
+      const step = pending;
+      if (!step) return { error: { reason: 'sign_in_again', message: SIGN_IN_AGAIN } };
+      const grant: components['schemas']['TokenRequestDto'] =
+        'otp' in code
+          ? { grant_type: MFA_OTP_GRANT, mfa_token: step.mfaToken, otp: code.otp }
+          : { grant_type: MFA_RECOVERY_CODE_GRANT, mfa_token: step.mfaToken, recovery_code: code.recovery_code };
+      const { data, error, response } = await tokenClient.POST('/auth/token', {
+        body: grant,
+        bodySerializer: formBody,
+        headers: FORM,
+      });
+      if (data) {
+        pending = null;
+        await storage.set(data);
+        return { tokens: data };
+      }
+      const description = (error as OAuthError | undefined)?.error_description ?? `Warden answered ${response.status}`;
+      if (response.status === 400 && (error as OAuthError | undefined)?.error === 'invalid_grant') {
+        const failed = step.attempts.failed(description, response.status);
+        if (failed.reason === 'sign_in_again' && pending === step) pending = null;
+        return { error: failed };
+      }
+      return {
+        error: {
+          reason: 'rejected',
+          message: description,
+          status: response.status,
+          retryAfter: retryAfterOf(response),
+        },
+      };
+    },
+    async stepUp(code) {
+      const { data, error, response } = await api.POST('/auth/mfa/verify', { body: codeBody(code) });
+      if (data && 'access_token' in data) {
+        await storage.set(data);
+        return { tokens: data };
+      }
+      const message = messageOf(error, response.status);
+      if (response.status === 400) return { error: { reason: 'wrong_code', message, status: 400 } };
+      // 401 after the refresh-and-retry: there is no session to raise.
+      if (response.status === 401) return { error: { reason: 'sign_in_again', message, status: 401 } };
+      return { error: { reason: 'rejected', message, status: response.status, retryAfter: retryAfterOf(response) } };
+    },
     async logout() {
+      pending = null;
       const tokens = await storage.get();
       await storage.set(null);
       if (!tokens) return;
