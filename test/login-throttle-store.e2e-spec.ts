@@ -229,8 +229,8 @@ describe(`a successful login's statement (${TEST_DATABASE_URL ? 'Postgres' : 'PG
 
   const login = (ds: DataSource, keys: string[], hash = 'x') =>
     ds.query<Array<{ id: string }>>(
-      `SELECT id FROM login_complete($1, $2, now() + interval '1 day', 'jest', '192.0.2.1', 'profile', $3,
-         'login_success', '192.0.2.1', 'jest', '{}', $4::varchar[])`,
+      `SELECT id FROM login_complete($1, $2, now() + interval '1 day', 'jest', '192.0.2.1', 'profile', 'aal1',
+         '{pwd}'::text[], $3, 'login_success', '192.0.2.1', 'jest', '{}', $4::varchar[])`,
       [userId, hash, randomUUID(), keys],
     );
 
