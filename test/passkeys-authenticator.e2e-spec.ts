@@ -5,7 +5,7 @@ import {
   verifyRegistrationResponse,
   type WebAuthnCredential,
 } from '@simplewebauthn/server';
-import { type CeremonyTweaks, SoftAuthenticator } from './support/webauthn-authenticator';
+import { type CeremonyTweaks, SoftAuthenticator } from './support/webauthn-authenticator.js';
 
 // The software authenticator of the passkey tests, checked against the library the server
 // uses: what it makes by default verifies, and each tweak breaks exactly the check it targets.
