@@ -49,6 +49,8 @@ export interface CeremonyTweaks {
   tamperSignature?: boolean;
   /** userHandle to report (assertions; default: the one stored at creation; null: none). */
   userHandle?: string | null;
+  /** Register this existing credential (its id and key) again (creations). */
+  reuse?: SoftCredential;
 }
 
 export interface SoftCredential {
@@ -99,8 +101,8 @@ export class SoftAuthenticator {
 
   /** navigator.credentials.create(): a RegistrationResponseJSON for the options. */
   create(options: PublicKeyCredentialCreationOptionsJSON, tweaks: CeremonyTweaks = {}): RegistrationResponseJSON {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const credentialId = randomBytes(32);
+    const { privateKey, publicKey } = tweaks.reuse ?? generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const credentialId = tweaks.reuse ? Buffer.from(tweaks.reuse.id, 'base64url') : randomBytes(32);
     const rpId = options.rp.id ?? new URL(this.origin).hostname;
     const clientDataJSON = this.clientData(
       tweaks.type ?? 'webauthn.create',
