@@ -1,6 +1,7 @@
 import { decodeJwt } from 'jose';
 import type { DataSource } from 'typeorm';
 import { login, PASSWORD } from './support/accounts.js';
+import { enableMfa, rowsOf } from './support/mfa.js';
 import { client, type Client, registerAndLogin } from './support/http.js';
 import { resetDatabase, startApp, type TestApp } from './support/app.js';
 import { PASSKEY_ORIGIN, registerPasskey, signInWithPasskey } from './support/passkeys.js';
@@ -83,6 +84,19 @@ describe('account deletion', () => {
       ]);
       expect({ table, some: n > 0 }).toEqual({ table, some: true });
     }
+    // Two-factor rows go with the account too: a confirmed factor, an abandoned enrolment, recovery codes.
+    await enableMfa(http, tokens.access_token);
+    expect((await http.post('/auth/mfa/totp', { token: tokens.access_token, json: {} })).status).toBe(201);
+    expect(userTables).toEqual(expect.arrayContaining(['mfa_factors', 'mfa_recovery_codes']));
+    expect(await rowsOf(t.dataSource, 'mfa_factors', user.id)).toBe(2);
+    expect(await rowsOf(t.dataSource, 'mfa_recovery_codes', user.id)).toBe(10);
+    // And a pending second step of a login (its mfa_token).
+    const pending = await http.post('/auth/token', {
+      form: { grant_type: 'password', username: 'leaving@example.com', password: PASSWORD },
+    });
+    expect(pending.body.error).toBe('mfa_required');
+    expect(userTables).toContain('mfa_challenges');
+    expect(await rowsOf(t.dataSource, 'mfa_challenges', user.id)).toBe(1);
 
     const res = await http.delete('/users/me', { token: tokens.access_token, json: { password: PASSWORD } });
     expect(res.status).toBe(204);

@@ -1,5 +1,9 @@
 import { resetDatabase, startApp, type TestApp } from './support/app.js';
+import { PASSWORD } from './support/accounts.js';
+import { cookieHeader, setCookies } from './support/cookies.js';
 import { client, type Client } from './support/http.js';
+import { totpCode } from './support/mfa.js';
+import { ORIGIN, otpGrant, passwordGrant, registerWithMfa, wrongCode } from './support/mfa-login.js';
 
 interface LogLine {
   level: number;
@@ -78,6 +82,50 @@ describe('access log', () => {
       expect(everything).not.toContain(secret);
     }
     for (const line of t.logs) expect(() => JSON.parse(line) as unknown).not.toThrow();
+  });
+
+  it('writes no second-factor code, TOTP secret or mfa_token, on any MFA sign-in path', async () => {
+    const user = await registerWithMfa(t, http, 'logged-mfa@example.com');
+    const first = await passwordGrant(http, user.email);
+    const mfaToken = first.body.mfa_token as string;
+    const wrong = wrongCode([-1, 0, 1].map((offset) => totpCode(user.secret, offset)));
+    expect((await otpGrant(http, mfaToken, wrong)).status).toBe(400);
+    const otp = totpCode(user.secret);
+    const signedIn = await otpGrant(http, mfaToken, otp);
+    expect(signedIn.status).toBe(200);
+    const browser = await http.post('/auth/login', {
+      json: { email: user.email, password: PASSWORD },
+      headers: { origin: ORIGIN },
+    });
+    const cookieToken = setCookies(browser).mfa_token.value;
+    const recovery = user.recoveryCodes[0];
+    const second = await http.post('/auth/login/mfa', {
+      json: { recovery_code: recovery },
+      headers: { origin: ORIGIN, cookie: cookieHeader({ mfa_token: cookieToken }) },
+    });
+    expect(second.status).toBe(200);
+    const stepUpCode = totpCode(user.secret, 1);
+    const stepUp = await http.post('/auth/mfa/verify', {
+      token: signedIn.body.access_token,
+      json: { otp: stepUpCode },
+    });
+    expect(stepUp.status).toBe(200);
+
+    const everything = t.logs.join('\n');
+    const audit = JSON.stringify(await t.dataSource.query('SELECT * FROM auth_events'));
+    for (const secret of [
+      mfaToken,
+      cookieToken,
+      wrong,
+      otp,
+      stepUpCode,
+      user.secret,
+      recovery,
+      recovery.replace('-', ''),
+    ]) {
+      expect(everything).not.toContain(secret);
+      expect(audit).not.toContain(secret);
+    }
   });
 
   it('labels unknown paths as unmatched instead of echoing the URL', async () => {

@@ -9,7 +9,7 @@ const stores: Array<[string, Record<string, string>]> = [
   ...(TEST_REDIS_URL ? [['Redis', { REDIS_URL: TEST_REDIS_URL }] as [string, Record<string, string>]] : []),
 ];
 
-describe.each(stores)('per-IP limits on the refresh and password re-check routes (%s)', (_store, env) => {
+describe.each(stores)('per-IP limits on the refresh, password re-check and MFA routes (%s)', (_store, env) => {
   let t: TestApp;
   let http: Client;
   beforeAll(async () => {
@@ -25,6 +25,9 @@ describe.each(stores)('per-IP limits on the refresh and password re-check routes
     ['PUT', '/users/me/password', { current_password: 'a wrong password', new_password: 'another password 123' }],
     ['POST', '/users/me/email', { new_email: 'new@example.com', password: 'a wrong password' }],
     ['DELETE', '/users/me', { password: 'a wrong password' }],
+    ['POST', '/auth/mfa/totp', {}],
+    ['POST', '/auth/mfa/totp/confirm', { factor_id: '7d0c5b8e-3f41-4a2b-9c6d-1e2f3a4b5c6d', code: '123456' }],
+    ['POST', '/auth/mfa/recovery-codes', {}],
   ])('%s %s: the 31st request within a minute gets 429 with Retry-After', async (method, path, json) => {
     const send = () =>
       method === 'POST'

@@ -97,7 +97,7 @@ describe('retention: the purge job and npm run cli -- db:purge', () => {
     expect(reused.body.error_description).toMatch(/reused/);
   });
 
-  it('deletes used or expired email codes and reset tokens after a day, settled mails after 7 days, audit events after AUDIT_RETENTION, forgotten login counters', async () => {
+  it('deletes used or expired email codes, reset tokens, abandoned MFA enrolments and used recovery codes after a day, settled mails after 7 days, audit events after AUDIT_RETENTION, forgotten login counters', async () => {
     await t.dataSource.query(
       `INSERT INTO email_codes (user_id, purpose, target_email, code_hash, expires_at, consumed_at) VALUES
          ($1, 'verify', 'keeper@example.com', 'used-25h',    now() - interval '30 hours', now() - interval '25 hours'),
@@ -113,6 +113,20 @@ describe('retention: the purge job and npm run cli -- db:purge', () => {
          ($1, 'expired-25h', now() - interval '25 hours', NULL),
          ($1, 'used-23h',    now() + interval '1 hour',   now() - interval '23 hours'),
          ($1, 'live',        now() + interval '30 minutes', NULL)`,
+      [userId],
+    );
+    await t.dataSource.query(
+      `INSERT INTO mfa_factors (user_id, name, secret_ciphertext, created_at, confirmed_at) VALUES
+         ($1, 'abandoned-25h', 'x', now() - interval '25 hours 11 minutes', NULL),
+         ($1, 'abandoned-23h', 'x', now() - interval '23 hours', NULL),
+         ($1, 'confirmed-30d', 'x', now() - interval '30 days', now() - interval '30 days')`,
+      [userId],
+    );
+    await t.dataSource.query(
+      `INSERT INTO mfa_recovery_codes (user_id, code_hash, used_at) VALUES
+         ($1, 'used-25h', now() - interval '25 hours'),
+         ($1, 'used-23h', now() - interval '23 hours'),
+         ($1, 'unused', NULL)`,
       [userId],
     );
     await t.dataSource.query(
@@ -141,6 +155,8 @@ describe('retention: the purge job and npm run cli -- db:purge', () => {
     expect(report.deleted).toMatchObject({
       email_codes: 2,
       password_reset_tokens: 2,
+      mfa_factors: 1,
+      mfa_recovery_codes: 1,
       mail_outbox: 2,
       auth_events: 1,
       login_throttle: 1,
@@ -153,6 +169,8 @@ describe('retention: the purge job and npm run cli -- db:purge', () => {
     expect(await left('email_codes', 'code_hash')).not.toEqual(expect.arrayContaining(['used-25h']));
     expect(await left('email_codes', 'code_hash')).not.toEqual(expect.arrayContaining(['expired-25h']));
     expect(await left('password_reset_tokens', 'token_hash')).toEqual(['live', 'used-23h']);
+    expect(await left('mfa_factors', 'name')).toEqual(['abandoned-23h', 'confirmed-30d']);
+    expect(await left('mfa_recovery_codes', 'code_hash')).toEqual(['unused', 'used-23h']);
     expect(await left('mail_outbox', 'subject')).toEqual(
       expect.arrayContaining(['failed-6d', 'pending-9d', 'sent-6d']),
     );
@@ -219,6 +237,8 @@ describe('npm run cli -- db:purge', () => {
       sessions: '3',
       email_codes: '0',
       password_reset_tokens: '0',
+      mfa_factors: '0',
+      mfa_recovery_codes: '0',
       mail_outbox: '0',
       auth_events: '1',
       login_throttle: '0',

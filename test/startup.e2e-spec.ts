@@ -27,6 +27,10 @@ describe('start-up configuration check', () => {
       { ACCESS_TOKEN_TTL: 'soon' },
       'Configuration error: ACCESS_TOKEN_TTL must be a duration like 30s, 10m, 12h, 30d or seconds (got "soon")',
     ],
+    [
+      { MFA_ENCRYPTION_KEY: 'not-32-bytes' },
+      'Configuration error: MFA_ENCRYPTION_KEY must be 32 bytes, as base64 or 64 hex digits',
+    ],
   ])(
     'exits 1 with one line naming the variable for %j',
     async (env, line) => {

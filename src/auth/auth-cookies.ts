@@ -4,6 +4,8 @@ import type { AppConfig } from '../config/app-config.js';
 
 export const ACCESS_COOKIE = 'access_token';
 export const REFRESH_COOKIE = 'refresh_token';
+/** The pending second step of a cookie login (its mfa_token): only /auth/login/mfa needs it. */
+export const MFA_COOKIE = 'mfa_token';
 
 /**
  * docs/sessions.md. The refresh cookie is only sent to /auth (it is needed by /auth/refresh and
@@ -40,4 +42,16 @@ export function clearAuthCookies(reply: FastifyReply, config: AppConfig): void {
 export function cookieOf(request: FastifyRequest, name: string): string | undefined {
   const value = (request as FastifyRequest & { cookies?: Record<string, string | undefined> }).cookies?.[name];
   return value === '' ? undefined : value;
+}
+
+function mfaAttributes(config: AppConfig): CookieSerializeOptions {
+  return { httpOnly: true, sameSite: 'strict', path: '/auth', secure: config.cookieSecure };
+}
+
+export function setMfaCookie(reply: FastifyReply, config: AppConfig, mfaToken: string): void {
+  reply.setCookie(MFA_COOKIE, mfaToken, { ...mfaAttributes(config), maxAge: config.mfaTokenTtl });
+}
+
+export function clearMfaCookie(reply: FastifyReply, config: AppConfig): void {
+  reply.clearCookie(MFA_COOKIE, mfaAttributes(config));
 }

@@ -23,6 +23,8 @@ import { PasswordResetService } from './password-reset.service.js';
 import { OAuthController } from './oauth.controller.js';
 import { RegistrationService } from './registration.service.js';
 import { SecondFactorService } from './second-factor.service.js';
+import { SecondStepController } from './second-step.controller.js';
+import { StepUpService } from './step-up.service.js';
 import { TokenInspectorService } from './token-inspector.service.js';
 import { TokenIssuerService } from './token-issuer.service.js';
 import { WellKnownController } from './well-known.controller.js';
@@ -37,6 +39,7 @@ import { WellKnownController } from './well-known.controller.js';
     WellKnownController,
     EmailVerificationController,
     PasswordResetController,
+    SecondStepController,
   ],
   providers: [
     JwtKeysService,
@@ -44,6 +47,7 @@ import { WellKnownController } from './well-known.controller.js';
     LoginService,
     LoginSessionWriter,
     SecondFactorService,
+    StepUpService,
     TokenIssuerService,
     TokenInspectorService,
     RegistrationService,

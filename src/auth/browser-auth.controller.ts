@@ -1,5 +1,6 @@
 import { Controller, Header, HttpCode, Inject, Post, Req, Res, UnauthorizedException, UseGuards } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
   ApiBearerAuth,
   ApiBody,
   ApiConsumes,
@@ -28,13 +29,13 @@ import { SessionsService } from '../sessions/sessions.service.js';
 import { UserDto } from '../users/dto/user.dto.js';
 import { accessTokenFromRequest } from './access-token-extractor.js';
 import { AccessTokenService } from './access-token.service.js';
-import { clearAuthCookies, cookieOf, REFRESH_COOKIE, setAuthCookies } from './auth-cookies.js';
+import { clearAuthCookies, cookieOf, REFRESH_COOKIE, setAuthCookies, setMfaCookie } from './auth-cookies.js';
 import { SetsAuthCookies, UsesAuthCookies } from './csrf.guard.js';
-import { LoginDto, LoginResponseDto, RefreshResponseDto } from './dto/login.dto.js';
+import { LoginDto, LoginResponseDto, MfaRequiredLoginDto, RefreshResponseDto } from './dto/login.dto.js';
 import type { IssuedTokens } from './issued-tokens.js';
 import { LocalAuthGuard, type LoginRequest, PasswordLogin } from './local-auth.guard.js';
 import { asBrowserError } from './login-errors.js';
-import { LoginService } from './login.service.js';
+import { LoginService, type PasswordOutcome } from './login.service.js';
 import { TokenIssuerService } from './token-issuer.service.js';
 
 const EXAMPLE_SET_COOKIE =
@@ -74,6 +75,12 @@ export class BrowserAuthController {
     examples: { email: { value: { email: 'alice@example.com', password: 'correct horse battery staple' } } },
   })
   @ApiOkResponse({ type: LoginResponseDto })
+  @ApiAcceptedResponse({
+    type: MfaRequiredLoginDto,
+    description:
+      'Right password, two-factor authentication on: no session yet. Set-Cookie: mfa_token=…; Max-Age=300; ' +
+      'Path=/auth; HttpOnly; Secure; SameSite=Strict. Send the code to POST /auth/login/mfa.',
+  })
   @ApiUnauthorizedResponse({ description: 'Wrong email or password', type: ErrorResponseDto })
   @ApiForbiddenResponse({
     description: 'Email not verified, account disabled, or foreign origin',
@@ -88,15 +95,20 @@ export class BrowserAuthController {
   async login(
     @Req() request: LoginRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<LoginResponseDto> {
-    let issued: IssuedTokens;
+  ): Promise<LoginResponseDto | MfaRequiredLoginDto> {
+    let outcome: PasswordOutcome;
     try {
-      issued = await this.loginService.complete(request.user!, clientInfo(request), undefined, 'cookie');
+      outcome = await this.loginService.afterPassword(request.user!, clientInfo(request), undefined, 'cookie');
     } catch (error) {
       throw asBrowserError(error);
     }
-    this.setCookies(reply, issued);
-    return { user: UserDto.from(issued.user), expires_in: issued.expiresIn };
+    if (outcome.mfaRequired) {
+      setMfaCookie(reply, this.config, outcome.mfaToken);
+      reply.status(202);
+      return { mfa_required: true, mfa_methods: outcome.methods };
+    }
+    this.setCookies(reply, outcome.issued);
+    return { user: UserDto.from(outcome.issued.user), expires_in: outcome.issued.expiresIn };
   }
 
   @Public()

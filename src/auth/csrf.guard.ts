@@ -12,12 +12,12 @@ import { IS_PUBLIC } from '../common/public.decorator.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { bearerToken } from '../common/bearer-token.js';
-import { ACCESS_COOKIE, cookieOf, REFRESH_COOKIE } from './auth-cookies.js';
+import { ACCESS_COOKIE, cookieOf, MFA_COOKIE, REFRESH_COOKIE } from './auth-cookies.js';
 
 const CSRF_MODE = 'warden:csrf';
 type CsrfMode = 'auth-cookies' | 'login';
 
-/** A public route that authenticates with the auth cookies (/auth/refresh, /auth/logout). */
+/** A public route that authenticates with the auth cookies (/auth/refresh, /auth/logout, /auth/login/mfa). */
 export const UsesAuthCookies = () => SetMetadata(CSRF_MODE, 'auth-cookies' satisfies CsrfMode);
 /** The browser login: a foreign Origin is refused (login CSRF); a request without one is not a browser's. */
 export const SetsAuthCookies = () => SetMetadata(CSRF_MODE, 'login' satisfies CsrfMode);
@@ -65,7 +65,7 @@ export class CsrfGuard implements CanActivate {
     if (mode === 'login') {
       if (origin === undefined) return true;
     } else if (mode === 'auth-cookies') {
-      if (!cookieOf(request, ACCESS_COOKIE) && !cookieOf(request, REFRESH_COOKIE)) return true;
+      if (![ACCESS_COOKIE, REFRESH_COOKIE, MFA_COOKIE].some((name) => cookieOf(request, name))) return true;
     } else if (isPublic || !cookieOf(request, ACCESS_COOKIE)) {
       return true;
     }

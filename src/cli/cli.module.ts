@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { type AppConfig } from '../config/app-config.js';
 import { ConfigModule } from '../config/config.module.js';
 import { dataSourceOptions } from '../config/database.js';
+import { MfaModule } from '../mfa/mfa.module.js';
 import { RetentionModule } from '../retention/retention.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { UserCommands } from './user.commands.js';
@@ -22,6 +23,7 @@ export class CliModule {
           migrationsTransactionMode: 'each',
         }),
         UsersModule,
+        MfaModule,
         RetentionModule,
       ],
       providers: [UserCommands, UsersImporter],

@@ -15,6 +15,7 @@ const USAGE = `Usage: npm run cli -- <command> [options]
   user:role --email E --add admin | --remove admin
   user:disable --email E          (revokes every session of the user)
   user:enable --email E
+  user:mfa-reset --email E        (removes every MFA factor and recovery code; revokes every session)
   users:import FILE               (CSV with header email,password_hash[,email_verified][,username], or JSON lines)
   db:purge                        (deletes what is past its retention now; prints the rows deleted per table)`;
 
@@ -36,6 +37,10 @@ function plan(args: ParsedArgs): Step | undefined {
     case 'user:enable': {
       const email = emailInput(args);
       return (context) => context.get(UserCommands).setDisabled(email, args.command === 'user:disable');
+    }
+    case 'user:mfa-reset': {
+      const email = emailInput(args);
+      return (context) => context.get(UserCommands).mfaResetByEmail(email);
     }
     case 'users:import': {
       const [file] = args.positional;

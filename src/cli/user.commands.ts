@@ -1,4 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { MfaResetService } from '../mfa/mfa-reset.service.js';
 import { UserDto } from '../users/dto/user.dto.js';
 import { UserAdminService } from '../users/user-admin.service.js';
 import type { User } from '../users/user.entity.js';
@@ -50,6 +51,7 @@ export class UserCommands {
   constructor(
     private readonly users: UsersService,
     private readonly admin: UserAdminService,
+    private readonly mfaReset: MfaResetService,
   ) {}
 
   async create(input: NewUser): Promise<string> {
@@ -67,6 +69,12 @@ export class UserCommands {
   async setDisabled(email: string, disabled: boolean): Promise<string> {
     const user = await this.find(email);
     return JSON.stringify(UserDto.from(await this.admin.update(user.id, { disabled })));
+  }
+
+  /** Removes every factor and recovery code and revokes every session (as DELETE /users/:id/mfa). */
+  async mfaResetByEmail(email: string): Promise<string> {
+    const user = await this.find(email);
+    return JSON.stringify(UserDto.from(await this.mfaReset.reset(user.id)));
   }
 
   private async find(email: string): Promise<User> {

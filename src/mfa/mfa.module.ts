@@ -4,7 +4,11 @@ import { AuditModule } from '../audit/audit.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { User } from '../users/user.entity.js';
+import { MfaAdminController } from './mfa-admin.controller.js';
 import { MfaCrypto } from './mfa-crypto.service.js';
+import { MfaEnrolmentService } from './mfa-enrolment.service.js';
+import { MfaResetService } from './mfa-reset.service.js';
+import { MfaController } from './mfa.controller.js';
 import { MfaFactor } from './mfa-factor.entity.js';
 import { MfaChallengesService } from './mfa-challenges.service.js';
 import { MfaService } from './mfa.service.js';
@@ -13,8 +17,8 @@ import { RecoveryCode } from './recovery-code.entity.js';
 /** TOTP factors and recovery codes: enrolment, the second-factor checks, the admin reset. */
 @Module({
   imports: [TypeOrmModule.forFeature([MfaFactor, RecoveryCode, User]), MailModule, AuditModule, SessionsModule],
-  controllers: [],
-  providers: [MfaCrypto, MfaService, MfaChallengesService],
-  exports: [MfaService, MfaChallengesService],
+  controllers: [MfaController, MfaAdminController],
+  providers: [MfaCrypto, MfaService, MfaEnrolmentService, MfaResetService, MfaChallengesService],
+  exports: [MfaService, MfaResetService, MfaChallengesService],
 })
 export class MfaModule {}

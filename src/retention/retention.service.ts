@@ -7,6 +7,7 @@ import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { loginThrottleRetentionRules } from '../limits/login-throttle.retention.js';
 import { outboxRetentionRules } from '../mail/outbox.retention.js';
+import { mfaRetentionRules } from '../mfa/mfa.retention.js';
 import { passkeysRetentionRules } from '../passkeys/passkeys.retention.js';
 import { sessionRetentionRules } from '../sessions/sessions.retention.js';
 import { usersRetentionRules } from '../users/users.retention.js';
@@ -45,6 +46,7 @@ export class RetentionService implements OnModuleInit, OnModuleDestroy {
     this.rules = [
       ...sessionRetentionRules(config.sessionRetention),
       ...usersRetentionRules(),
+      ...mfaRetentionRules(),
       ...outboxRetentionRules(),
       ...auditRetentionRules(config.auditRetention),
       ...loginThrottleRetentionRules(),

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { ClientInfo } from '../common/client-info.js';
 import { RawEntity } from '../common/raw-entity.js';
@@ -33,6 +33,20 @@ const ISSUE_SQL = prepared(`WITH live AS (
   INSERT INTO refresh_tokens (session_id, token_hash)
   SELECT live.id, $3 FROM live, rotated
   RETURNING id`);
+
+/**
+ * A new end of the session's family without a presented token (step-up of a bearer or cookie
+ * caller): every unrotated token of the live session is rotated. $1 session id, $2 new hash.
+ */
+const REISSUE_SQL = `WITH live AS (
+    SELECT id FROM sessions WHERE id = $1 AND revoked_at IS NULL AND expires_at > now() FOR UPDATE
+  ), rotated AS (
+    UPDATE refresh_tokens t SET rotated_at = now() FROM live WHERE t.session_id = live.id AND t.rotated_at IS NULL
+    RETURNING t.id
+  )
+  INSERT INTO refresh_tokens (session_id, token_hash)
+  SELECT live.id, $2 FROM live
+  RETURNING id`;
 
 /** A rotation that lost a race reads the new state and decides again; it cannot lose more than once or twice. */
 const MAX_ATTEMPTS = 3;
@@ -108,6 +122,19 @@ export class RefreshRotationService {
       // Revoked, expired or rotated past the grace in the meantime: the next read says which.
       if (attempt === MAX_ATTEMPTS) return { ok: false, reason: 'revoked' };
     }
+  }
+
+  /**
+   * Rotates the session's refresh token family on the server's initiative; the new token, or
+   * null when the session is not live. Pass the manager of the transaction it belongs to.
+   */
+  async reissue(sessionId: string, manager?: EntityManager): Promise<string | null> {
+    const refreshToken = newOpaqueToken();
+    const rows = await (manager ?? this.dataSource.manager).query<unknown[]>(REISSUE_SQL, [
+      sessionId,
+      hashRefreshToken(refreshToken),
+    ]);
+    return rows.length === 1 ? refreshToken : null;
   }
 
   private async read(tokenHash: string): Promise<Presented | null> {

@@ -405,6 +405,163 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/login/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Second step of the cookie login: a TOTP or recovery code
+         * @description Sends the `mfa_token` cookie that POST /auth/login set (202) for a user with two-factor authentication on. A right code answers like a password login: `{user, expires_in}` and the access_token and refresh_token cookies of a new aal2 session; the mfa_token cookie is cleared. The mfa_token works once, lives MFA_TOKEN_TTL and dies after 5 wrong codes; a wrong code counts as a failed login in the back-off. Origin must be APP_URL or in CORS_ORIGINS.
+         */
+        post: operations["SecondStepController_loginSecondStep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/mfa/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Step-up: raise the current session to aal2 with a TOTP or recovery code
+         * @description For the routes that answer 401 `insufficient_user_authentication`. A bearer caller gets a token response for the same session (its refresh token rotated: the previous one stops being the current one); a cookie caller gets `{user, expires_in}` and new cookies. A wrong code answers 400 "Invalid code", counts as a failed login in the back-off and changes nothing else.
+         */
+        post: operations["SecondStepController_verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/mfa/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start enrolling an authenticator app (TOTP)
+         * @description Returns a new secret as base32, as an otpauth:// URI and as a QR code (SVG data URL) to scan. The factor counts only once POST /auth/mfa/totp/confirm accepts a code from it; until then it is not listed, and it dies after 10 minutes, after 5 wrong codes, or when another enrolment starts.
+         */
+        post: operations["MfaController_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/mfa/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm an enrolment with a code from the authenticator app
+         * @description The confirmation that turns MFA on returns 10 recovery codes (shown once; later confirmations return recovery_codes: null), mails a notice and records mfa_enabled. The code used here cannot be used again.
+         */
+        post: operations["MfaController_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My two-factor status: on or off, my confirmed factors, recovery codes left */
+        get: operations["MfaController_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/mfa/factors/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove one of my factors
+         * @description Removing the last one turns MFA off: the recovery codes are deleted and a notice is mailed.
+         */
+        delete: operations["MfaController_deleteFactor"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/mfa/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace my recovery codes by 10 new ones
+         * @description The old codes stop working at once. Each code works once; input ignores case and the hyphen.
+         */
+        post: operations["MfaController_regenerate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/{id}/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Reset a user's two-factor authentication
+         * @description Removes every factor and recovery code of the user and revokes every session; the user is mailed a notice and signs in with the password alone until they enrol again. A user without MFA is left as is.
+         */
+        delete: operations["MfaAdminController_resetMfa"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -785,6 +942,17 @@ export interface components {
              */
             expires_in: number;
         };
+        MfaRequiredLoginDto: {
+            /** @example true */
+            mfa_required: boolean;
+            /**
+             * @example [
+             *       "totp",
+             *       "recovery_code"
+             *     ]
+             */
+            mfa_methods: string[];
+        };
         RefreshResponseDto: {
             /**
              * @description Lifetime of the new access_token cookie, in seconds
@@ -885,6 +1053,113 @@ export interface components {
             token: string;
             /** @example a brand new passphrase */
             new_password: string;
+        };
+        SecondFactorDto: {
+            /**
+             * @description The code the authenticator app shows
+             * @example 123456
+             */
+            otp?: string;
+            /**
+             * @description A recovery code (any case, hyphen optional)
+             * @example k3x9p-2mfq7
+             */
+            recovery_code?: string;
+        };
+        StartTotpDto: {
+            /**
+             * @description A name to tell authenticators apart
+             * @example Phone
+             */
+            name?: string;
+        };
+        TotpEnrolmentDto: {
+            /**
+             * Format: uuid
+             * @example 7d0c5b8e-3f41-4a2b-9c6d-1e2f3a4b5c6d
+             */
+            factor_id: string;
+            /**
+             * @description Base32 (no padding) of 20 random bytes
+             * @example JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+             */
+            secret: string;
+            /** @example otpauth://totp/Warden:alice%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Warden&algorithm=SHA1&digits=6&period=30 */
+            otpauth_uri: string;
+            /** @example data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmci… */
+            qr_code: string;
+        };
+        ConfirmTotpDto: {
+            /**
+             * Format: uuid
+             * @description The factor_id of POST /auth/mfa/totp
+             * @example 7d0c5b8e-3f41-4a2b-9c6d-1e2f3a4b5c6d
+             */
+            factor_id: string;
+            /**
+             * @description The code the authenticator app shows now
+             * @example 492039
+             */
+            code: string;
+        };
+        MfaFactorDto: {
+            /**
+             * Format: uuid
+             * @example 7d0c5b8e-3f41-4a2b-9c6d-1e2f3a4b5c6d
+             */
+            id: string;
+            /**
+             * @example totp
+             * @enum {string}
+             */
+            type: "totp";
+            /** @example Phone */
+            name: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-01T12:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            last_used_at: string | null;
+        };
+        ConfirmTotpResponseDto: {
+            factor: components["schemas"]["MfaFactorDto"];
+            /**
+             * @description Ten single-use codes when this confirmation turned MFA on (shown once); null otherwise
+             * @example [
+             *       "k3m9p-x2qfa",
+             *       "b7d4w-n8zr1",
+             *       "q5t2h-c9vkm",
+             *       "f8j3s-y6wdp",
+             *       "a1e7u-m4gnb"
+             *     ]
+             */
+            recovery_codes: string[] | null;
+        };
+        MfaStatusDto: {
+            /** @example true */
+            enabled: boolean;
+            /** @description Confirmed factors, oldest first */
+            factors: components["schemas"]["MfaFactorDto"][];
+            /** @example 10 */
+            recovery_codes_remaining: number;
+        };
+        RecoveryCodesDto: {
+            /**
+             * @description Ten new single-use codes (shown once)
+             * @example [
+             *       "k3m9p-x2qfa",
+             *       "b7d4w-n8zr1",
+             *       "q5t2h-c9vkm",
+             *       "f8j3s-y6wdp",
+             *       "a1e7u-m4gnb"
+             *     ]
+             */
+            recovery_codes: string[];
         };
     };
     responses: never;
@@ -2001,6 +2276,15 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponseDto"];
                 };
             };
+            /** @description Right password, two-factor authentication on: no session yet. Set-Cookie: mfa_token=…; Max-Age=300; Path=/auth; HttpOnly; Secure; SameSite=Strict. Send the code to POST /auth/login/mfa. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaRequiredLoginDto"];
+                };
+            };
             /** @description Invalid request: a field or parameter failed validation (the message says which) */
             400: {
                 headers: {
@@ -2632,6 +2916,668 @@ export interface operations {
             };
             /** @description Content type not accepted (JSON; form where the route lists it) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    SecondStepController_loginSecondStep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecondFactorDto"];
+                "application/x-www-form-urlencoded": components["schemas"]["SecondFactorDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResponseDto"];
+                };
+            };
+            /** @description Neither or both of otp and recovery_code */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Wrong or replayed code, or no live mfa_token cookie (used, expired, out of attempts) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Foreign or missing Origin (CSRF) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Content type not accepted (JSON; form where the route lists it) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Retry-After: over 30 requests a minute from this IP, or the login back-off */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    SecondStepController_verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecondFactorDto"];
+                "application/x-www-form-urlencoded": components["schemas"]["SecondFactorDto"];
+            };
+        };
+        responses: {
+            /** @description Raised: tokens (bearer caller) or the user and new cookies (cookie caller) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponseDto"] | components["schemas"]["LoginResponseDto"];
+                };
+            };
+            /** @description Wrong or replayed code ("Invalid code"), neither or both fields, or MFA is not on */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Foreign or missing Origin on a cookie request (CSRF) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Content type not accepted (JSON; form where the route lists it) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Retry-After: over 30 requests a minute from this IP, or the login back-off */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    MfaController_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartTotpDto"];
+                "application/x-www-form-urlencoded": components["schemas"]["StartTotpDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpEnrolmentDto"];
+                };
+            };
+            /** @description name longer than 64 characters, or an unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": "name must be shorter than or equal to 64 characters",
+                     *       "request_id": "8b7c1f0e-2f4a-4c55-9d0e-3f9a1c2b7d64"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Invalid or expired access token; or, for a user with two-factor authentication on, a session not at aal2: `WWW-Authenticate: Bearer realm="warden", error="insufficient_user_authentication", error_description="…", acr_values="aal2"` (step up with POST /auth/mfa/verify, then retry). Nothing changed. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Token without the profile scope, or a cookie-authenticated request from a foreign origin (CSRF) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Content type not accepted (JSON; form where the route lists it) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Over 30 requests a minute from this address to this route (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    MfaController_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmTotpDto"];
+                "application/x-www-form-urlencoded": components["schemas"]["ConfirmTotpDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfirmTotpResponseDto"];
+                };
+            };
+            /** @description Wrong code (counts: the 5th wrong code ends the enrolment), or a malformed field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": "Invalid code",
+                     *       "request_id": "8b7c1f0e-2f4a-4c55-9d0e-3f9a1c2b7d64"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Token without the profile scope, or a cookie-authenticated request from a foreign origin (CSRF) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No enrolment in progress with this factor_id (unknown, confirmed, expired, ended or not mine) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "No enrolment in progress with this factor_id",
+                     *       "request_id": "8b7c1f0e-2f4a-4c55-9d0e-3f9a1c2b7d64"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Content type not accepted (JSON; form where the route lists it) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Over 30 requests a minute from this address to this route (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    MfaController_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "enabled": true,
+                     *       "factors": [
+                     *         {
+                     *           "id": "7d0c5b8e-3f41-4a2b-9c6d-1e2f3a4b5c6d",
+                     *           "type": "totp",
+                     *           "name": "Phone",
+                     *           "created_at": "2026-01-01T12:00:00.000Z",
+                     *           "last_used_at": "2026-01-02T08:30:00.000Z"
+                     *         }
+                     *       ],
+                     *       "recovery_codes_remaining": 9
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MfaStatusDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Token without the profile scope, or a cookie-authenticated request from a foreign origin (CSRF) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    MfaController_deleteFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": "Validation failed (uuid is expected)",
+                     *       "request_id": "8b7c1f0e-2f4a-4c55-9d0e-3f9a1c2b7d64"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Invalid or expired access token; or, for a user with two-factor authentication on, a session not at aal2: `WWW-Authenticate: Bearer realm="warden", error="insufficient_user_authentication", error_description="…", acr_values="aal2"` (step up with POST /auth/mfa/verify, then retry). Nothing changed. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Token without the profile scope, or a cookie-authenticated request from a foreign origin (CSRF) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No confirmed factor of mine with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "Factor not found",
+                     *       "request_id": "8b7c1f0e-2f4a-4c55-9d0e-3f9a1c2b7d64"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    MfaController_regenerate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodesDto"];
+                };
+            };
+            /** @description Invalid or expired access token; or, for a user with two-factor authentication on, a session not at aal2: `WWW-Authenticate: Bearer realm="warden", error="insufficient_user_authentication", error_description="…", acr_values="aal2"` (step up with POST /auth/mfa/verify, then retry). Nothing changed. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Token without the profile scope, or a cookie-authenticated request from a foreign origin (CSRF) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Two-factor authentication is off */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "message": "Two-factor authentication is off; confirm a factor first",
+                     *       "request_id": "8b7c1f0e-2f4a-4c55-9d0e-3f9a1c2b7d64"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Over 30 requests a minute from this address to this route (Retry-After says when to retry) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    MfaAdminController_resetMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id (not a UUID → 400) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reset (or nothing to reset) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin, or the token lacks the scope (WWW-Authenticate: error="insufficient_scope") */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such user */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,3 +1,4 @@
+import { BadRequestException } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, Matches, MaxLength, ValidateIf, type ValidationArguments } from 'class-validator';
 import { UserDto } from '../../users/dto/user.dto.js';
@@ -40,4 +41,41 @@ export class LoginResponseDto {
 export class RefreshResponseDto {
   @ApiProperty({ example: 900, description: 'Lifetime of the new access_token cookie, in seconds' })
   expires_in: number;
+}
+
+/** The cookie login's answer for a user with two-factor authentication on (202, with the mfa_token cookie). */
+export class MfaRequiredLoginDto {
+  @ApiProperty({ example: true })
+  mfa_required: true;
+
+  @ApiProperty({ type: [String], example: ['totp', 'recovery_code'] })
+  mfa_methods: string[];
+}
+
+const oneCode = (args: ValidationArguments) =>
+  `send exactly one of otp and recovery_code${args.value === undefined ? '' : `; ${args.property} must be a short string`}`;
+
+/** A second factor: a TOTP code or a recovery code (exactly one). */
+export class SecondFactorDto {
+  @ApiProperty({ required: false, example: '123456', description: 'The code the authenticator app shows' })
+  @ValidateIf((o: SecondFactorDto) => o.otp !== undefined || o.recovery_code === undefined)
+  @IsString({ message: oneCode })
+  @IsNotEmpty({ message: oneCode })
+  @MaxLength(64, { message: oneCode })
+  otp?: string;
+
+  @ApiProperty({ required: false, example: 'k3x9p-2mfq7', description: 'A recovery code (any case, hyphen optional)' })
+  @ValidateIf((o: SecondFactorDto) => o.recovery_code !== undefined)
+  @IsString({ message: oneCode })
+  @IsNotEmpty({ message: oneCode })
+  @MaxLength(64, { message: oneCode })
+  recovery_code?: string;
+}
+
+/** The code of a SecondFactorDto; 400 unless exactly one was sent. */
+export function secondFactorCode(dto: SecondFactorDto): { otp: string } | { recovery_code: string } {
+  if (dto.otp !== undefined && dto.recovery_code !== undefined) {
+    throw new BadRequestException(['send exactly one of otp and recovery_code']);
+  }
+  return dto.otp !== undefined ? { otp: dto.otp } : { recovery_code: dto.recovery_code! };
 }
