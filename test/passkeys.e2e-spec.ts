@@ -479,3 +479,114 @@ describe.each(stores)(
     });
   },
 );
+
+describe('passkeys as the second step of a user with MFA on', () => {
+  let t: TestApp;
+  let http: Client;
+  let n = 0;
+  const MFA_PASSKEY_GRANT = 'urn:warden:params:oauth:grant-type:mfa-passkey';
+  const mfaUserWithPasskey = async () => {
+    const { user, tokens } = await registerAndLogin(http, `pk-mfa${++n}@example.com`);
+    const authenticator = new SoftAuthenticator(PASSKEY_ORIGIN);
+    expect((await registerPasskey(http, tokens.access_token, authenticator)).status).toBe(201);
+    const mfa = await giveMfa(t, user.id);
+    return { user, tokens, authenticator, ...mfa };
+  };
+  const mfaToken = async (email: string) => {
+    const res = await http.post('/auth/token', {
+      form: { grant_type: 'password', username: email, password: PASSWORD },
+    });
+    expect(res.body.error).toBe('mfa_required');
+    return res.body as { mfa_token: string; mfa_methods: string[] };
+  };
+  const mfaPasskeyGrant = (token: string, challengeId: string, credential: unknown) =>
+    http.post('/auth/token', {
+      form: {
+        grant_type: MFA_PASSKEY_GRANT,
+        mfa_token: token,
+        challenge_id: challengeId,
+        credential: JSON.stringify(credential),
+      },
+    });
+
+  beforeAll(async () => {
+    await resetDatabase();
+    t = await startApp({ LOGIN_MAX_FAILURES: '50' });
+    http = client(t.url);
+  });
+  afterAll(() => t.close());
+
+  it('lists passkey in mfa_methods and takes the mfa-passkey grant: an aal2 session, amr pwd+hwk+user+mfa', async () => {
+    const { user, authenticator } = await mfaUserWithPasskey();
+    const first = await mfaToken(user.email);
+    expect(first.mfa_methods).toEqual(['totp', 'recovery_code', 'passkey']);
+    const { challengeId, credential } = await passkeyAssertion(http, authenticator);
+    const res = await mfaPasskeyGrant(first.mfa_token, challengeId, credential);
+    expect(res.status).toBe(200);
+    expect(decodeJwt(res.body.access_token)).toMatchObject({
+      sub: user.id,
+      acr: 'aal2',
+      amr: ['pwd', 'hwk', 'user', 'mfa'],
+    });
+    const again = await mfaPasskeyGrant(first.mfa_token, challengeId, credential);
+    expect(again.body.error).toBe('invalid_grant');
+    const metadata = await http.get('/.well-known/oauth-authorization-server');
+    expect(metadata.body.grant_types_supported).toContain(MFA_PASSKEY_GRANT);
+  });
+
+  it("refuses another user's passkey and a bad signature as the second step (invalid_grant, mfa_failed)", async () => {
+    const alice = await mfaUserWithPasskey();
+    const bob = await mfaUserWithPasskey();
+    const { mfa_token: token } = await mfaToken(alice.user.email);
+    const foreign = await passkeyAssertion(http, bob.authenticator);
+    expect((await mfaPasskeyGrant(token, foreign.challengeId, foreign.credential)).body.error).toBe('invalid_grant');
+    const tampered = await passkeyAssertion(http, alice.authenticator, { tamperSignature: true });
+    expect((await mfaPasskeyGrant(token, tampered.challengeId, tampered.credential)).body.error).toBe('invalid_grant');
+    const rows = await t.dataSource.query<Array<{ details: { method: string } }>>(
+      `SELECT details FROM auth_events WHERE user_id = $1 AND type = 'mfa_failed'`,
+      [alice.user.id],
+    );
+    expect(rows.map((r) => r.details.method)).toEqual(['passkey', 'passkey']);
+    const good = await passkeyAssertion(http, alice.authenticator);
+    expect((await mfaPasskeyGrant(token, good.challengeId, good.credential)).status).toBe(200);
+  });
+
+  it('takes a passkey on POST /auth/login/mfa and POST /auth/mfa/verify', async () => {
+    const { user, tokens, authenticator } = await mfaUserWithPasskey();
+    const browser = await http.post('/auth/login', {
+      json: { email: user.email, password: PASSWORD },
+      headers: { origin: PASSKEY_ORIGIN },
+    });
+    expect(browser.status).toBe(202);
+    expect(browser.body.mfa_methods).toEqual(['totp', 'recovery_code', 'passkey']);
+    const cookie = browser.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('mfa_token='))!
+      .split(';')[0];
+    const first = await passkeyAssertion(http, authenticator);
+    const second = await http.post('/auth/login/mfa', {
+      json: { challenge_id: first.challengeId, credential: first.credential },
+      headers: { origin: PASSKEY_ORIGIN, cookie },
+    });
+    expect(second.status).toBe(200);
+    expect(second.body.user.id).toBe(user.id);
+
+    // The password session of before MFA was turned on is aal1: a passkey raises it.
+    const blocked = await http.post('/auth/passkeys/registration/options', { token: tokens.access_token, json: {} });
+    expect(blocked.status).toBe(401);
+    const step = await passkeyAssertion(http, authenticator);
+    const raised = await http.post('/auth/mfa/verify', {
+      token: tokens.access_token,
+      json: { challenge_id: step.challengeId, credential: step.credential },
+    });
+    expect(raised.status).toBe(200);
+    expect(decodeJwt(raised.body.access_token)).toMatchObject({ acr: 'aal2' });
+    const allowed = await http.post('/auth/passkeys/registration/options', { token: tokens.access_token, json: {} });
+    expect(allowed.status).toBe(200);
+    const mixed = await http.post('/auth/mfa/verify', {
+      token: tokens.access_token,
+      json: { otp: '123456', challenge_id: step.challengeId, credential: step.credential },
+    });
+    expect(mixed.status).toBe(400);
+  });
+});

@@ -30,7 +30,7 @@ import { RegistrationService } from './registration.service.js';
 import { TokenIssuerService } from './token-issuer.service.js';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { PasskeyProofService } from '../passkeys/passkey-proof.service.js';
-import { MFA_OTP_GRANT, MFA_RECOVERY_CODE_GRANT, PASSKEY_GRANT } from './token-request.js';
+import { MFA_OTP_GRANT, MFA_PASSKEY_GRANT, MFA_RECOVERY_CODE_GRANT, PASSKEY_GRANT } from './token-request.js';
 
 const MFA_REQUIRED = 'A second factor is required: send a code with the mfa_token';
 const EXAMPLE_MFA_TOKEN = 'b7Qd2kV9sX1mN4pR8tY3wZ6cF0hJ5lA2eG7iK9oU1qS';
@@ -88,7 +88,9 @@ export class AuthController {
       `grant_type=${PASSKEY_GRANT} (challenge_id from POST /auth/passkeys/authentication/options, credential: the ` +
       'AuthenticationResponseJSON as a JSON string) signs in with a passkey: an aal2 session, amr ["hwk","user"]. ' +
       'An unknown passkey, a signature that does not verify, a used or expired challenge and a signature counter ' +
-      'that did not grow are `invalid_grant`; failures count in the back-off per passkey.',
+      'that did not grow are `invalid_grant`; failures count in the back-off per passkey. ' +
+      `For an MFA user, grant_type=${MFA_PASSKEY_GRANT} (mfa_token, challenge_id, credential) takes a passkey of the ` +
+      'same user as the second step.',
   })
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({
@@ -177,6 +179,13 @@ export class AuthController {
             'token',
           ),
         );
+      case MFA_PASSKEY_GRANT: {
+        const passkey = {
+          challenge_id: tokenRequest.challenge_id,
+          credential: tokenRequest.credential as unknown as AuthenticationResponseJSON,
+        };
+        return tokenResponse(await this.login.withSecondFactor(tokenRequest.mfa_token, { passkey }, client, 'token'));
+      }
       case PASSKEY_GRANT: {
         const credential = tokenRequest.credential as unknown as AuthenticationResponseJSON;
         const proof = await this.passkeys.prove(tokenRequest.challenge_id, credential, client);

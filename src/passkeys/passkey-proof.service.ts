@@ -73,35 +73,18 @@ export class PasskeyProofService {
 
   /** A login proof (aal2, amr hwk+user), or `invalid_grant` / 429 as for a password. */
   async prove(challengeId: string, credential: AuthenticationResponseJSON, client: ClientInfo): Promise<LoginProof> {
-    const rp = this.relyingParty;
+    void this.relyingParty; // 404 while passkeys are off
     // Used up first, whatever follows: a failed ceremony cannot be retried with the same challenge.
     const challenge = await this.challenges.consume(challengeId, 'authentication', null);
     if (!challenge) throw new LoginRefusedError('bad_credentials', CHALLENGE_INVALID);
     const credentialId = typeof credential?.id === 'string' ? credential.id.slice(0, 1400) : '';
     const passkey = credentialId ? await this.dataSource.getRepository(Passkey).findOneBy({ credentialId }) : null;
     const attempt = await this.begin(credentialId, passkey?.userId ?? null, client);
-    let refusal: Refusal | null = null;
+    let refusal: Refusal | null;
     let user: User | null = null;
     try {
-      if (!passkey) refusal = 'unknown_passkey';
-      else {
-        const result = await verifyAuthenticationResponse({
-          response: credential,
-          expectedChallenge: challenge,
-          expectedOrigin: rp.origins,
-          expectedRPID: rp.rpId,
-          expectedType: 'webauthn.get',
-          requireUserVerification: true,
-          // The counter is checked below, in the same statement that advances it.
-          credential: { id: passkey.credentialId, publicKey: new Uint8Array(passkey.publicKey), counter: 0 },
-        }).catch(() => null);
-        if (!result?.verified) refusal = 'bad_signature';
-        else if (!(await this.belongsToOwner(passkey, credential.response.userHandle)))
-          refusal = 'user_handle_mismatch';
-        else if (!(await this.advance(passkey, result.authenticationInfo.newCounter))) {
-          refusal = 'cloned_authenticator';
-        } else user = await this.dataSource.getRepository(User).findOneBy({ id: passkey.userId });
-      }
+      refusal = passkey ? await this.verify(passkey, challenge, credential) : 'unknown_passkey';
+      if (!refusal && passkey) user = await this.dataSource.getRepository(User).findOneBy({ id: passkey.userId });
     } catch (error) {
       await attempt.release();
       throw error;
@@ -119,6 +102,53 @@ export class PasskeyProofService {
       return this.refuseUser(attempt, user, 'unverified', 'The email address is not verified yet', client);
     }
     return { user, passwordHash: null, attempt, acr: 'aal2', amr: PASSKEY_AMR };
+  }
+
+  /**
+   * A passkey as the second step of a login or a step-up: true when the assertion verifies for a
+   * passkey of `userId` (the caller holds the back-off slot and counts a false). A stale counter
+   * is audited as a suspected clone.
+   */
+  async verifyForUser(
+    userId: string,
+    challengeId: string,
+    credential: AuthenticationResponseJSON,
+    client: ClientInfo,
+  ): Promise<boolean> {
+    void this.relyingParty; // 404 while passkeys are off
+    const challenge = await this.challenges.consume(challengeId, 'authentication', null);
+    if (!challenge) return false;
+    const credentialId = typeof credential?.id === 'string' ? credential.id.slice(0, 1400) : '';
+    const passkey = credentialId ? await this.dataSource.getRepository(Passkey).findOneBy({ credentialId }) : null;
+    if (!passkey || passkey.userId !== userId) return false;
+    const refusal = await this.verify(passkey, challenge, credential);
+    if (refusal === 'cloned_authenticator') {
+      this.audit.recordLater({ type: 'passkey_clone_detected', userId, client, details: { passkey_id: passkey.id } });
+    }
+    return refusal === null;
+  }
+
+  /** The library's checks of the assertion, the owner's user handle, then the counter (advanced when it grew). */
+  private async verify(
+    passkey: Passkey,
+    challenge: string,
+    credential: AuthenticationResponseJSON,
+  ): Promise<Refusal | null> {
+    const rp = this.relyingParty;
+    const result = await verifyAuthenticationResponse({
+      response: credential,
+      expectedChallenge: challenge,
+      expectedOrigin: rp.origins,
+      expectedRPID: rp.rpId,
+      expectedType: 'webauthn.get',
+      requireUserVerification: true,
+      // The counter is checked below, in the same statement that advances it.
+      credential: { id: passkey.credentialId, publicKey: new Uint8Array(passkey.publicKey), counter: 0 },
+    }).catch(() => null);
+    if (!result?.verified) return 'bad_signature';
+    if (!(await this.belongsToOwner(passkey, credential.response?.userHandle))) return 'user_handle_mismatch';
+    if (!(await this.advance(passkey, result.authenticationInfo.newCounter))) return 'cloned_authenticator';
+    return null;
   }
 
   private async begin(credentialId: string, userId: string | null, client: ClientInfo): Promise<ThrottledAttempt> {

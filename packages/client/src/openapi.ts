@@ -179,7 +179,7 @@ export interface paths {
         put?: never;
         /**
          * OAuth2 token endpoint (RFC 6749)
-         * @description grant_type=password (first-party clients only, as RFC 9700 advises) or grant_type=refresh_token. HTTP Basic client credentials are ignored. For a user with two-factor authentication on, the right password answers 400 `mfa_required` with an `mfa_token` instead of tokens; the second step is this endpoint again with grant_type=urn:warden:params:oauth:grant-type:mfa-otp (mfa_token, otp) or grant_type=urn:warden:params:oauth:grant-type:mfa-recovery-code (mfa_token, recovery_code), which answers the token response of a new aal2 session with the scope asked in the first step. The mfa_token lives MFA_TOKEN_TTL (5 minutes), works once and dies after 5 wrong codes; a wrong code is `invalid_grant` and counts as a failed login in the back-off. A wrong password answers `invalid_grant` as for any account. grant_type=urn:warden:params:oauth:grant-type:passkey (challenge_id from POST /auth/passkeys/authentication/options, credential: the AuthenticationResponseJSON as a JSON string) signs in with a passkey: an aal2 session, amr ["hwk","user"]. An unknown passkey, a signature that does not verify, a used or expired challenge and a signature counter that did not grow are `invalid_grant`; failures count in the back-off per passkey.
+         * @description grant_type=password (first-party clients only, as RFC 9700 advises) or grant_type=refresh_token. HTTP Basic client credentials are ignored. For a user with two-factor authentication on, the right password answers 400 `mfa_required` with an `mfa_token` instead of tokens; the second step is this endpoint again with grant_type=urn:warden:params:oauth:grant-type:mfa-otp (mfa_token, otp) or grant_type=urn:warden:params:oauth:grant-type:mfa-recovery-code (mfa_token, recovery_code), which answers the token response of a new aal2 session with the scope asked in the first step. The mfa_token lives MFA_TOKEN_TTL (5 minutes), works once and dies after 5 wrong codes; a wrong code is `invalid_grant` and counts as a failed login in the back-off. A wrong password answers `invalid_grant` as for any account. grant_type=urn:warden:params:oauth:grant-type:passkey (challenge_id from POST /auth/passkeys/authentication/options, credential: the AuthenticationResponseJSON as a JSON string) signs in with a passkey: an aal2 session, amr ["hwk","user"]. An unknown passkey, a signature that does not verify, a used or expired challenge and a signature counter that did not grow are `invalid_grant`; failures count in the back-off per passkey. For an MFA user, grant_type=urn:warden:params:oauth:grant-type:mfa-passkey (mfa_token, challenge_id, credential) takes a passkey of the same user as the second step.
          */
         post: operations["AuthController_token"];
         delete?: never;
@@ -1194,6 +1194,13 @@ export interface components {
              * @example k3x9p-2mfq7
              */
             recovery_code?: string;
+            /**
+             * Format: uuid
+             * @description A passkey instead: the challenge_id of POST /auth/passkeys/authentication/options
+             */
+            challenge_id?: string;
+            /** @description With challenge_id: the AuthenticationResponseJSON of navigator.credentials.get() */
+            credential?: Record<string, never>;
         };
         StartTotpDto: {
             /**
