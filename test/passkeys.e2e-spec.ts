@@ -1,4 +1,5 @@
 import { decodeJwt } from 'jose';
+import { AuditService } from '../src/audit/audit.service.js';
 import { PASSWORD } from './support/accounts.js';
 import { resetDatabase, startApp, type TestApp } from './support/app.js';
 import { client, type Client, registerAndLogin } from './support/http.js';
@@ -319,6 +320,7 @@ describe('passkeys: signing in', () => {
     expect((await signInWithPasskey(http, authenticator, { counter: 8 })).status).toBe(200);
     const [row] = await t.dataSource.query('SELECT sign_count::text FROM passkeys WHERE id = $1', [passkeyId]);
     expect(row.sign_count).toBe('8');
+    await t.app.get(AuditService).flush();
     const events = await http.get('/auth/events', { token: tokens.access_token });
     const clones = events.body.items.filter((e: { type: string }) => e.type === 'passkey_clone_detected');
     expect(clones).toHaveLength(2);
@@ -542,6 +544,7 @@ describe('passkeys as the second step of a user with MFA on', () => {
     expect((await mfaPasskeyGrant(token, foreign.challengeId, foreign.credential)).body.error).toBe('invalid_grant');
     const tampered = await passkeyAssertion(http, alice.authenticator, { tamperSignature: true });
     expect((await mfaPasskeyGrant(token, tampered.challengeId, tampered.credential)).body.error).toBe('invalid_grant');
+    await t.app.get(AuditService).flush();
     const rows = await t.dataSource.query<Array<{ details: { method: string } }>>(
       `SELECT details FROM auth_events WHERE user_id = $1 AND type = 'mfa_failed'`,
       [alice.user.id],
