@@ -23,6 +23,9 @@ const RATE_LIMITED = [
   'put /users/me/password',
   'post /users/me/email',
   'delete /users/me',
+  'post /auth/mfa/totp',
+  'post /auth/mfa/totp/confirm',
+  'post /auth/mfa/recovery-codes',
 ];
 /** Their 400 and 429 are RFC 6749 bodies. */
 const OAUTH_SHAPED = ['post /auth/token', 'post /auth/revoke'];
@@ -110,5 +113,30 @@ describe('API documentation URLs and the OpenAPI document', () => {
     expect(ops.flatMap(([name, op]) => missingErrors(name, op))).toEqual([]);
     // Every rate-limited route exists in the document (the list above is not stale).
     expect(RATE_LIMITED.filter((name) => !ops.some(([n]) => n === name))).toEqual([]);
+  });
+
+  it('documents the two-factor routes with examples and their own error answers', async () => {
+    const document = (await http.get('/docs-json')).body;
+    const paths = document.paths;
+    expect(Object.keys(paths['/auth/mfa/totp'])).toContain('post');
+    expect(paths['/auth/mfa/totp'].post.responses['201']).toBeDefined();
+    expect(paths['/auth/mfa/totp/confirm'].post.responses['400'].content['application/json'].example).toMatchObject({
+      message: 'Invalid code',
+    });
+    expect(paths['/auth/mfa/totp/confirm'].post.responses['404']).toBeDefined();
+    expect(paths['/auth/mfa'].get.responses['200'].content['application/json'].example).toMatchObject({
+      enabled: true,
+    });
+    expect(paths['/auth/mfa/factors/{id}'].delete.responses['404']).toBeDefined();
+    expect(paths['/auth/mfa/recovery-codes'].post.responses['409']).toBeDefined();
+    expect(paths['/users/{id}/mfa'].delete.responses['404']).toBeDefined();
+    for (const path of ['/auth/mfa/totp', '/auth/mfa/totp/confirm']) {
+      expect(Object.keys(paths[path].post.requestBody.content)).toEqual(
+        expect.arrayContaining(['application/json', 'application/x-www-form-urlencoded']),
+      );
+    }
+    const schemas = document.components.schemas;
+    expect(schemas.UserDto.properties.mfa_enabled).toMatchObject({ type: 'boolean' });
+    expect(schemas.TotpEnrolmentDto.properties.otpauth_uri.example).toMatch(/^otpauth:\/\/totp\/Warden:/);
   });
 });

@@ -2,11 +2,14 @@ import { decodeJwt } from 'jose';
 import { AuditService } from '../src/audit/audit.service.js';
 import { RetentionService } from '../src/retention/retention.service.js';
 import { AUTH_EVENT_TYPES } from '../src/audit/auth-event.entity.js';
+import { MfaService } from '../src/mfa/mfa.service.js';
 import { login, PASSWORD, registerAdmin, type TokenSet } from './support/accounts.js';
 import { resetDatabase, startApp, type TestApp } from './support/app.js';
 import { client, type Client } from './support/http.js';
 import { PASSKEY_ORIGIN, registerPasskey, signInWithPasskey } from './support/passkeys.js';
 import { SoftAuthenticator } from './support/webauthn-authenticator.js';
+import { enableMfa, totpCode } from './support/mfa.js';
+import { passwordGrant, wrongCode } from './support/mfa-login.js';
 import { codeIn, mailEnv, type ReceivedMail, sleep, SmtpSink } from './support/smtp-sink.js';
 
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -226,6 +229,39 @@ describe('audit log (auth_events)', () => {
     expect(await t.dataSource.query('SELECT 1 FROM auth_events WHERE user_id = $1', [victim.body.id])).toEqual([]);
   });
 
+  it('records two-factor changes: on, recovery code used and regenerated, off, and the admin reset', async () => {
+    await http.post('/auth/register', { json: { email: 'mfa-audit@example.com', password: PASSWORD } });
+    const tokens = keep(await login(http, 'mfa-audit@example.com'));
+    const userId = decodeJwt(tokens.access_token).sub!;
+    const headers = withUa;
+    const enabled = await enableMfa(http, tokens.access_token);
+    secrets.push(enabled.secret, ...(enabled.recoveryCodes ?? []));
+    expect(await t.app.get(MfaService).useRecoveryCode(userId, enabled.recoveryCodes![0])).toBe(true);
+    const regenerated = await http.post('/auth/mfa/recovery-codes', { token: tokens.access_token, headers });
+    secrets.push(...regenerated.body.recovery_codes);
+    const removed = await http.delete(`/auth/mfa/factors/${enabled.factorId}`, { token: tokens.access_token, headers });
+    expect(removed.status).toBe(204);
+    const again = await enableMfa(http, tokens.access_token);
+    secrets.push(again.secret, ...(again.recoveryCodes ?? []));
+    const reset = await http.delete(`/users/${userId}/mfa`, { token: adminTokens.access_token, headers });
+    expect(reset.status).toBe(204);
+
+    const sid = decodeJwt(tokens.access_token).sid;
+    const mfaEvents = (await events(userId)).filter((e: { type: string }) => /mfa|recovery/.test(e.type));
+    expect(mfaEvents).toEqual([
+      expect.objectContaining({ type: 'mfa_enabled', session_id: sid, details: { factor_id: enabled.factorId } }),
+      expect.objectContaining({ type: 'recovery_code_used', details: { remaining: 9 } }),
+      expect.objectContaining({ type: 'recovery_codes_regenerated', session_id: sid, user_agent: UA }),
+      expect.objectContaining({ type: 'mfa_disabled', session_id: sid, details: { reason: 'last_factor_deleted' } }),
+      expect.objectContaining({ type: 'mfa_enabled', details: { factor_id: again.factorId } }),
+      expect.objectContaining({
+        type: 'mfa_reset_by_admin',
+        user_agent: UA,
+        details: { actor_id: adminId, via: 'api' },
+      }),
+    ]);
+  });
+
   it('shows me my own events (GET /auth/events), newest first, paginated', async () => {
     const mine = keep(await login(http, 'alice@new.example.com', RESET_PASSWORD));
     const res = await http.get('/auth/events?limit=3', { token: mine.access_token });
@@ -285,6 +321,28 @@ describe('audit log (auth_events)', () => {
       ['login_failure', { reason: 'cloned_authenticator', method: 'passkey' }],
       ['passkey_clone_detected', { passkey_id: passkeyId }],
       ['passkey_removed', { passkey_id: passkeyId }],
+    ]);
+  });
+
+  it('records a wrong second-factor code as mfa_failed, with neither the code nor the mfa_token', async () => {
+    await http.post('/auth/register', { json: { email: 'mfa-failed@example.com', password: PASSWORD } });
+    const tokens = keep(await login(http, 'mfa-failed@example.com'));
+    const userId = decodeJwt(tokens.access_token).sub!;
+    const enabled = await enableMfa(http, tokens.access_token);
+    secrets.push(enabled.secret, ...(enabled.recoveryCodes ?? []));
+    const first = await passwordGrant(http, 'mfa-failed@example.com');
+    secrets.push(first.body.mfa_token);
+    const wrong = wrongCode([-1, 0, 1].map((offset) => totpCode(enabled.secret, offset)));
+    secrets.push(wrong);
+    const res = await http.post('/auth/token', {
+      form: { grant_type: 'urn:warden:params:oauth:grant-type:mfa-otp', mfa_token: first.body.mfa_token, otp: wrong },
+      headers: withUa,
+    });
+    expect(res.body.error).toBe('invalid_grant');
+    await audit.flush();
+    const failed = (await events(userId)).filter((e: { type: string }) => e.type === 'mfa_failed');
+    expect(failed).toEqual([
+      expect.objectContaining({ type: 'mfa_failed', user_agent: UA, details: { method: 'totp', via: 'token' } }),
     ]);
   });
 

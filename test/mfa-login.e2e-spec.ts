@@ -1,3 +1,4 @@
+import { AuditService } from '../src/audit/audit.service.js';
 import { decodeJwt } from 'jose';
 import { createHash } from 'node:crypto';
 import { PASSWORD } from './support/accounts.js';
@@ -135,6 +136,7 @@ describe('password grant of a user with MFA on, then the second step', () => {
     expect(right.body.error).toBe('invalid_grant');
     expect(right.body.error_description).toMatch(/mfa_token/);
     expect(await sessionsOf(user.userId)).toBe(0);
+    await t.app.get(AuditService).flush();
     const failed = await t.dataSource.query<Array<{ details: Record<string, unknown> }>>(
       `SELECT details FROM auth_events WHERE user_id = $1 AND type = 'mfa_failed'`,
       [user.userId],
@@ -244,6 +246,7 @@ describe('wrong second-factor codes in the login back-off', () => {
     expect(locked.status).toBe(429);
     expect(locked.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(locked.body.error).toBe('too_many_requests');
+    await t.app.get(AuditService).flush();
     const events = await t.dataSource.query<Array<{ type: string }>>(
       `SELECT type FROM auth_events WHERE user_id = $1 AND type IN ('mfa_failed', 'login_locked') ORDER BY created_at`,
       [user.userId],

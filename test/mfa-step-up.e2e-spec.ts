@@ -1,3 +1,4 @@
+import { AuditService } from '../src/audit/audit.service.js';
 import { decodeJwt } from 'jose';
 import { SessionEventsService } from '../src/sessions/session-events.service.js';
 import { PASSWORD } from './support/accounts.js';
@@ -38,6 +39,7 @@ describe('step-up: routes that need aal2 for a user with MFA on', () => {
     const other = await passwordGrant(http, user.email); // mfa_required: no second session
     expect(other.body.error).toBe('mfa_required');
     const hashBefore = (await t.dataSource.query('SELECT password_hash FROM users WHERE id = $1', [user.userId]))[0];
+    await t.app.get(AuditService).flush();
     const eventsBefore = (
       await t.dataSource.query('SELECT count(*)::int AS n FROM auth_events WHERE user_id = $1', [user.userId])
     )[0].n;
@@ -62,6 +64,7 @@ describe('step-up: routes that need aal2 for a user with MFA on', () => {
     expect((await t.dataSource.query('SELECT password_hash FROM users WHERE id = $1', [user.userId]))[0]).toEqual(
       hashBefore,
     );
+    await t.app.get(AuditService).flush();
     const eventsAfter = (
       await t.dataSource.query('SELECT count(*)::int AS n FROM auth_events WHERE user_id = $1', [user.userId])
     )[0].n;
@@ -165,6 +168,7 @@ describe('step-up: routes that need aal2 for a user with MFA on', () => {
     expect((await t.dataSource.query('SELECT acr FROM sessions WHERE id = $1', [sid]))[0].acr).toBe('aal1');
     const tokens = await t.dataSource.query('SELECT rotated_at FROM refresh_tokens WHERE session_id = $1', [sid]);
     expect(tokens).toEqual([{ rotated_at: null }]);
+    await t.app.get(AuditService).flush();
     const failed = await t.dataSource.query(
       `SELECT details FROM auth_events WHERE user_id = $1 AND type = 'mfa_failed'`,
       [user.userId],

@@ -158,9 +158,19 @@ describe('retention: the purge job and npm run cli -- db:purge', () => {
          ('recent', 2, NULL, now() - interval '1 hour')`,
     );
 
+    await t.dataSource.query(
+      `INSERT INTO mfa_challenges (token_hash, user_id, login, password_digest, flow, expires_at, used_at) VALUES
+         ('used-25h', $1, 'x', 'd', 'token', now() + interval '1 hour', now() - interval '25 hours'),
+         ('expired-25h', $1, 'x', 'd', 'token', now() - interval '25 hours', NULL),
+         ('used-23h', $1, 'x', 'd', 'token', now() - interval '23 hours', now() - interval '23 hours'),
+         ('pending', $1, 'x', 'd', 'cookie', now() + interval '5 minutes', NULL)`,
+      [userId],
+    );
+
     const report = await t.app.get(RetentionService).purge();
 
     expect(report.deleted).toMatchObject({
+      mfa_challenges: 2,
       email_codes: 2,
       password_reset_tokens: 2,
       mfa_factors: 1,
@@ -181,6 +191,7 @@ describe('retention: the purge job and npm run cli -- db:purge', () => {
     expect(await left('mfa_factors', 'name')).toEqual(['abandoned-23h', 'confirmed-30d']);
     expect(await left('mfa_recovery_codes', 'code_hash')).toEqual(['unused', 'used-23h']);
     expect(await left('passkey_challenges', 'challenge')).toEqual(['live', 'used-23h']);
+    expect(await left('mfa_challenges', 'token_hash')).toEqual(['pending', 'used-23h']);
     expect(await left('mail_outbox', 'subject')).toEqual(
       expect.arrayContaining(['failed-6d', 'pending-9d', 'sent-6d']),
     );
@@ -250,6 +261,7 @@ describe('npm run cli -- db:purge', () => {
       mfa_factors: '0',
       mfa_recovery_codes: '0',
       passkey_challenges: '0',
+      mfa_challenges: '0',
       mail_outbox: '0',
       auth_events: '1',
       login_throttle: '0',

@@ -10,7 +10,6 @@ import {
   ApiOperation,
   ApiTags,
   ApiTooManyRequestsResponse,
-  getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { clientInfo } from '../common/client-info.js';
@@ -121,11 +120,10 @@ export class AuthController {
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiBadRequestResponse({
     description:
-      'RFC 6749 §5.2 error (`invalid_request`, `invalid_grant`, `unsupported_grant_type`, `invalid_scope`), or ' +
-      '`mfa_required` with the `mfa_token` of the second step',
-    schema: {
-      oneOf: [{ $ref: getSchemaPath(OAuthErrorResponseDto) }, { $ref: getSchemaPath(MfaRequiredResponseDto) }],
-    },
+      'RFC 6749 §5.2 error (`invalid_request`, `invalid_grant`, `unsupported_grant_type`, `invalid_scope`), or, ' +
+      'for the right password of a user with two-factor authentication on, `mfa_required` with the `mfa_token` ' +
+      'of the second step and the `mfa_methods` it accepts (schema MfaRequiredResponseDto)',
+    type: OAuthErrorResponseDto,
     examples: {
       invalid_grant: {
         summary: 'Wrong email or password',

@@ -8,8 +8,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { MailService } from '../mail/mail.service.js';
 import { mfaDisabledMail, mfaEnabledMail } from '../mail/templates/account-mails.js';
 import { lockUser } from '../users/last-admin.js';
-import type { User } from '../users/user.entity.js';
-import { User as UserEntity } from '../users/user.entity.js';
+import { User } from '../users/user.entity.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { MfaCrypto } from './mfa-crypto.service.js';
 import { MfaFactor } from './mfa-factor.entity.js';
@@ -116,7 +115,7 @@ export class MfaEnrolmentService {
       await repo.save(factor);
       let recoveryCodes: string[] | null = null;
       if (!user.mfaEnabled) {
-        await em.getRepository(UserEntity).update({ id: user.id }, { mfaEnabled: true });
+        await em.getRepository(User).update({ id: user.id }, { mfaEnabled: true });
         recoveryCodes = await replaceRecoveryCodes(em, this.crypto, user.id);
         await this.mail.enqueue(mfaEnabledMail(user.email, { when: factor.confirmedAt }), em);
         await this.audit.recordIn(em, {
@@ -137,7 +136,7 @@ export class MfaEnrolmentService {
   }
 
   async status(userId: string): Promise<MfaStatus> {
-    const user = await this.dataSource.getRepository(UserEntity).findOneBy({ id: userId });
+    const user = await this.dataSource.getRepository(User).findOneBy({ id: userId });
     if (!user) throw new NotFoundException('User not found');
     const factors = await this.dataSource.getRepository(MfaFactor).find({
       where: { userId, confirmedAt: Not(IsNull()) },
@@ -189,7 +188,7 @@ export class MfaEnrolmentService {
   async turnOff(em: EntityManager, user: User): Promise<void> {
     await em.delete(MfaFactor, { userId: user.id });
     await em.delete(RecoveryCode, { userId: user.id });
-    if (user.mfaEnabled) await em.getRepository(UserEntity).update({ id: user.id }, { mfaEnabled: false });
+    if (user.mfaEnabled) await em.getRepository(User).update({ id: user.id }, { mfaEnabled: false });
   }
 
   private async lockedUser(em: EntityManager, userId: string): Promise<User> {

@@ -183,7 +183,6 @@ export class MfaController {
   @AcceptsForm()
   @RequiresAal2()
   @Post('recovery-codes')
-  @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Replace my recovery codes by 10 new ones',

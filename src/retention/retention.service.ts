@@ -7,6 +7,7 @@ import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { loginThrottleRetentionRules } from '../limits/login-throttle.retention.js';
 import { outboxRetentionRules } from '../mail/outbox.retention.js';
+import { mfaChallengeRetentionRules } from '../mfa/mfa-challenges.retention.js';
 import { mfaRetentionRules } from '../mfa/mfa.retention.js';
 import { passkeysRetentionRules } from '../passkeys/passkeys.retention.js';
 import { sessionRetentionRules } from '../sessions/sessions.retention.js';
@@ -47,6 +48,7 @@ export class RetentionService implements OnModuleInit, OnModuleDestroy {
       ...sessionRetentionRules(config.sessionRetention),
       ...usersRetentionRules(),
       ...mfaRetentionRules(),
+      ...mfaChallengeRetentionRules(),
       ...outboxRetentionRules(),
       ...auditRetentionRules(config.auditRetention),
       ...loginThrottleRetentionRules(),

@@ -2462,13 +2462,13 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponseDto"];
                 };
             };
-            /** @description RFC 6749 §5.2 error (`invalid_request`, `invalid_grant`, `unsupported_grant_type`, `invalid_scope`), or `mfa_required` with the `mfa_token` of the second step */
+            /** @description RFC 6749 §5.2 error (`invalid_request`, `invalid_grant`, `unsupported_grant_type`, `invalid_scope`), or, for the right password of a user with two-factor authentication on, `mfa_required` with the `mfa_token` of the second step and the `mfa_methods` it accepts (schema MfaRequiredResponseDto) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OAuthErrorResponseDto"] | components["schemas"]["MfaRequiredResponseDto"];
+                    "application/json": components["schemas"]["OAuthErrorResponseDto"];
                 };
             };
             /** @description Body larger than 64 KiB */

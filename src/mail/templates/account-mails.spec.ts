@@ -1,8 +1,11 @@
 import {
   emailChangeCodeMail,
   emailChangedMail,
+  mfaDisabledMail,
+  mfaEnabledMail,
   passwordChangedMail,
   passwordResetMail,
+  recoveryCodeUsedMail,
   verificationCodeMail,
 } from './account-mails.js';
 import { describeDuration, escapeHtml } from './layout.js';
@@ -52,6 +55,31 @@ describe('account mails', () => {
     const mail = emailChangedMail('a@example.com', { newEmail: '"<script>"@example.com' });
     expect(mail.html).not.toContain('<script>');
     expect(mail.html).toContain('&quot;&lt;script&gt;&quot;@example.com');
+  });
+});
+
+describe('two-factor notices', () => {
+  const when = new Date('2026-01-02T03:04:05Z');
+
+  it('say when MFA went on or off, and who turned it off', () => {
+    const on = mfaEnabledMail('a@example.com', { when });
+    expect(on.subject).toBe('Two-factor authentication is on for your Warden account');
+    expect(on.text).toContain('2026-01-02T03:04:05.000Z');
+    const byUser = mfaDisabledMail('a@example.com', { when, byAdmin: false });
+    const byAdmin = mfaDisabledMail('a@example.com', { when, byAdmin: true });
+    expect(byUser.subject).toBe('Two-factor authentication is off for your Warden account');
+    expect(byUser.text).toContain('The last authenticator of your Warden account was removed');
+    expect(byAdmin.text).toContain('An administrator removed');
+    expect(byAdmin.text).toContain('Every signed-in session was signed out');
+    for (const mail of [on, byUser, byAdmin]) expect(mail.html).toMatch(/^<!doctype html>[\s\S]*<\/html>$/);
+  });
+
+  it('count the recovery codes left, and urge new ones at zero', () => {
+    expect(recoveryCodeUsedMail('a@example.com', { remaining: 9 }).text).toContain('You have 9 recovery codes left.');
+    expect(recoveryCodeUsedMail('a@example.com', { remaining: 1 }).text).toContain('You have 1 recovery code left.');
+    expect(recoveryCodeUsedMail('a@example.com', { remaining: 0 }).text).toContain(
+      'You have no recovery codes left: create new ones now.',
+    );
   });
 });
 
