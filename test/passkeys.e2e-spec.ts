@@ -327,6 +327,25 @@ describe('passkeys: signing in', () => {
     expect(clones[0].details).toEqual({ passkey_id: passkeyId });
   });
 
+  it('writes no assertion, challenge or token to the log or the audit rows', async () => {
+    const { authenticator } = await withPasskey();
+    const { challengeId, credential } = await passkeyAssertion(http, authenticator);
+    const res = await passkeyGrant(http, challengeId, credential);
+    expect(res.status).toBe(200);
+    const bad = await passkeyAssertion(http, authenticator, { tamperSignature: true });
+    expect((await passkeyGrant(http, bad.challengeId, bad.credential)).status).toBe(400);
+    await t.app.get(AuditService).flush();
+    const secrets = [
+      credential.response.signature,
+      credential.response.clientDataJSON,
+      bad.credential.response.signature,
+      res.body.access_token as string,
+      res.body.refresh_token as string,
+    ];
+    const written = t.logs.join('\n') + JSON.stringify(await t.dataSource.query('SELECT * FROM auth_events'));
+    expect(secrets.filter((secret) => written.includes(secret))).toEqual([]);
+  });
+
   it('accepts an authenticator that keeps no counter (always 0)', async () => {
     const { authenticator } = await withPasskey();
     expect((await signInWithPasskey(http, authenticator, { counter: 0 })).status).toBe(200);
