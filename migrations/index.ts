@@ -9,6 +9,7 @@ import { LoginAttemptsInFlight1795262000000 } from './1795262000000-LoginAttempt
 import { RetentionIndexes1796307274317 } from './1796307274317-RetentionIndexes.js';
 import { MfaFactors1797000000000 } from './1797000000000-MfaFactors.js';
 import { SessionAssurance1797000100000 } from './1797000100000-SessionAssurance.js';
+import { Passkeys1797000200000 } from './1797000200000-Passkeys.js';
 
 // Every migration, oldest first. `npm run migration:check` fails when a file in this folder is
 // missing here, so a generated migration cannot be forgotten.
@@ -24,4 +25,5 @@ export const allMigrations = [
   RetentionIndexes1796307274317,
   MfaFactors1797000000000,
   SessionAssurance1797000100000,
+  Passkeys1797000200000,
 ];

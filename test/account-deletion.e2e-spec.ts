@@ -4,6 +4,8 @@ import { login, PASSWORD } from './support/accounts.js';
 import { enableMfa, rowsOf } from './support/mfa.js';
 import { client, type Client, registerAndLogin } from './support/http.js';
 import { resetDatabase, startApp, type TestApp } from './support/app.js';
+import { PASSKEY_ORIGIN, registerPasskey, signInWithPasskey } from './support/passkeys.js';
+import { SoftAuthenticator } from './support/webauthn-authenticator.js';
 
 async function tablesWithColumn(ds: DataSource, column: string): Promise<string[]> {
   const rows = await ds.query(
@@ -72,6 +74,16 @@ describe('account deletion', () => {
       [sessionIds],
     );
     expect(before[0].n).toBe(2);
+    const authenticator = new SoftAuthenticator(PASSKEY_ORIGIN);
+    expect((await registerPasskey(http, tokens.access_token, authenticator)).status).toBe(201);
+    await http.post('/auth/passkeys/registration/options', { token: tokens.access_token, json: {} });
+    for (const table of ['passkeys', 'passkey_user_handles', 'passkey_challenges']) {
+      expect(userTables).toContain(table);
+      const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM "${table}" WHERE user_id = $1`, [
+        user.id,
+      ]);
+      expect({ table, some: n > 0 }).toEqual({ table, some: true });
+    }
     // Two-factor rows go with the account too: a confirmed factor, an abandoned enrolment, recovery codes.
     await enableMfa(http, tokens.access_token);
     expect((await http.post('/auth/mfa/totp', { token: tokens.access_token, json: {} })).status).toBe(201);
@@ -122,6 +134,7 @@ describe('account deletion', () => {
       form: { grant_type: 'password', username: 'leaving@example.com', password: PASSWORD },
     });
     expect(gone.body.error).toBe('invalid_grant');
+    expect((await signInWithPasskey(http, authenticator)).body.error).toBe('invalid_grant');
 
     expect((await http.get('/users/me', { token: bystander.tokens.access_token })).status).toBe(200);
     const [{ n }] = await t.dataSource.query('SELECT count(*)::int AS n FROM sessions WHERE user_id = $1', [

@@ -6,6 +6,8 @@ import { MfaService } from '../src/mfa/mfa.service.js';
 import { login, PASSWORD, registerAdmin, type TokenSet } from './support/accounts.js';
 import { resetDatabase, startApp, type TestApp } from './support/app.js';
 import { client, type Client } from './support/http.js';
+import { PASSKEY_ORIGIN, registerPasskey, signInWithPasskey } from './support/passkeys.js';
+import { SoftAuthenticator } from './support/webauthn-authenticator.js';
 import { enableMfa, totpCode } from './support/mfa.js';
 import { passwordGrant, wrongCode } from './support/mfa-login.js';
 import { codeIn, mailEnv, type ReceivedMail, sleep, SmtpSink } from './support/smtp-sink.js';
@@ -303,6 +305,23 @@ describe('audit log (auth_events)', () => {
     const missing = '00000000-0000-4000-8000-000000000000';
     expect((await http.get(`/users/${missing}/events`, { token: adminTokens.access_token })).status).toBe(404);
     expect((await http.get('/users/not-a-uuid/events', { token: adminTokens.access_token })).status).toBe(400);
+  });
+
+  it('records passkey added, clone suspected (stale counter, with the passkey id) and removed', async () => {
+    const authenticator = new SoftAuthenticator(PASSKEY_ORIGIN);
+    const added = await registerPasskey(http, adminTokens.access_token, authenticator);
+    const passkeyId = added.body.id as string;
+    keep((await signInWithPasskey(http, authenticator, { counter: 5 })).body);
+    expect((await signInWithPasskey(http, authenticator, { counter: 5 })).body.error).toBe('invalid_grant');
+    expect((await http.delete(`/auth/passkeys/${passkeyId}`, { token: adminTokens.access_token })).status).toBe(204);
+    const rows = (await events(adminId)) as Array<{ type: string; details: Record<string, unknown> }>;
+    const passkeyRows = rows.filter((e) => e.type.startsWith('passkey_') || e.details.method === 'passkey');
+    expect(passkeyRows.map((e) => [e.type, e.details])).toEqual([
+      ['passkey_added', { passkey_id: passkeyId }],
+      ['login_failure', { reason: 'cloned_authenticator', method: 'passkey' }],
+      ['passkey_clone_detected', { passkey_id: passkeyId }],
+      ['passkey_removed', { passkey_id: passkeyId }],
+    ]);
   });
 
   it('records a wrong second-factor code as mfa_failed, with neither the code nor the mfa_token', async () => {

@@ -100,6 +100,8 @@ describe('HTTP hygiene', () => {
         'refresh_token',
         'urn:warden:params:oauth:grant-type:mfa-otp',
         'urn:warden:params:oauth:grant-type:mfa-recovery-code',
+        'urn:warden:params:oauth:grant-type:passkey',
+        'urn:warden:params:oauth:grant-type:mfa-passkey',
       ],
       scopes_supported: ['profile', 'users:read', 'users:write'],
     });

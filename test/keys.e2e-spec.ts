@@ -222,6 +222,8 @@ describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
           'refresh_token',
           'urn:warden:params:oauth:grant-type:mfa-otp',
           'urn:warden:params:oauth:grant-type:mfa-recovery-code',
+          'urn:warden:params:oauth:grant-type:passkey',
+          'urn:warden:params:oauth:grant-type:mfa-passkey',
         ],
         token_endpoint_auth_methods_supported: ['none'],
         revocation_endpoint: 'http://localhost:3000/auth/revoke',

@@ -197,6 +197,8 @@ describe('password grant of a user with MFA on, then the second step', () => {
       'refresh_token',
       'urn:warden:params:oauth:grant-type:mfa-otp',
       'urn:warden:params:oauth:grant-type:mfa-recovery-code',
+      'urn:warden:params:oauth:grant-type:passkey',
+      'urn:warden:params:oauth:grant-type:mfa-passkey',
     ]);
   });
 

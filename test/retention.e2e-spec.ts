@@ -97,7 +97,7 @@ describe('retention: the purge job and npm run cli -- db:purge', () => {
     expect(reused.body.error_description).toMatch(/reused/);
   });
 
-  it('deletes used or expired email codes, reset tokens, abandoned MFA enrolments and used recovery codes after a day, settled mails after 7 days, audit events after AUDIT_RETENTION, forgotten login counters', async () => {
+  it('deletes used or expired email codes, reset tokens, abandoned MFA enrolments, used recovery codes and used or expired passkey challenges after a day, settled mails after 7 days, audit events after AUDIT_RETENTION, forgotten login counters', async () => {
     await t.dataSource.query(
       `INSERT INTO email_codes (user_id, purpose, target_email, code_hash, expires_at, consumed_at) VALUES
          ($1, 'verify', 'keeper@example.com', 'used-25h',    now() - interval '30 hours', now() - interval '25 hours'),
@@ -127,6 +127,14 @@ describe('retention: the purge job and npm run cli -- db:purge', () => {
          ($1, 'used-25h', now() - interval '25 hours'),
          ($1, 'used-23h', now() - interval '23 hours'),
          ($1, 'unused', NULL)`,
+      [userId],
+    );
+    await t.dataSource.query(
+      `INSERT INTO passkey_challenges (challenge, flow, user_id, expires_at, used_at) VALUES
+         ('used-25h', 'registration', $1, now() - interval '25 hours', now() - interval '25 hours 1 minute'),
+         ('expired-25h', 'authentication', NULL, now() - interval '25 hours', NULL),
+         ('used-23h', 'authentication', NULL, now() - interval '23 hours', now() - interval '23 hours 1 minute'),
+         ('live', 'authentication', NULL, now() + interval '4 minutes', NULL)`,
       [userId],
     );
     await t.dataSource.query(
@@ -167,6 +175,7 @@ describe('retention: the purge job and npm run cli -- db:purge', () => {
       password_reset_tokens: 2,
       mfa_factors: 1,
       mfa_recovery_codes: 1,
+      passkey_challenges: 2,
       mail_outbox: 2,
       auth_events: 1,
       login_throttle: 1,
@@ -181,6 +190,7 @@ describe('retention: the purge job and npm run cli -- db:purge', () => {
     expect(await left('password_reset_tokens', 'token_hash')).toEqual(['live', 'used-23h']);
     expect(await left('mfa_factors', 'name')).toEqual(['abandoned-23h', 'confirmed-30d']);
     expect(await left('mfa_recovery_codes', 'code_hash')).toEqual(['unused', 'used-23h']);
+    expect(await left('passkey_challenges', 'challenge')).toEqual(['live', 'used-23h']);
     expect(await left('mfa_challenges', 'token_hash')).toEqual(['pending', 'used-23h']);
     expect(await left('mail_outbox', 'subject')).toEqual(
       expect.arrayContaining(['failed-6d', 'pending-9d', 'sent-6d']),
@@ -250,6 +260,7 @@ describe('npm run cli -- db:purge', () => {
       password_reset_tokens: '0',
       mfa_factors: '0',
       mfa_recovery_codes: '0',
+      passkey_challenges: '0',
       mfa_challenges: '0',
       mail_outbox: '0',
       auth_events: '1',

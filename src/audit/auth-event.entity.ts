@@ -26,6 +26,9 @@ export const AUTH_EVENT_TYPES = [
   'recovery_code_used',
   'recovery_codes_regenerated',
   'mfa_reset_by_admin',
+  'passkey_added',
+  'passkey_removed',
+  'passkey_clone_detected',
 ] as const;
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
 

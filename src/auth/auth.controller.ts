@@ -27,7 +27,9 @@ import { LocalAuthGuard, type LoginRequest, PasswordLogin } from './local-auth.g
 import { LoginService } from './login.service.js';
 import { RegistrationService } from './registration.service.js';
 import { TokenIssuerService } from './token-issuer.service.js';
-import { MFA_OTP_GRANT, MFA_RECOVERY_CODE_GRANT } from './token-request.js';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import { PasskeyProofService } from '../passkeys/passkey-proof.service.js';
+import { MFA_OTP_GRANT, MFA_PASSKEY_GRANT, MFA_RECOVERY_CODE_GRANT, PASSKEY_GRANT } from './token-request.js';
 
 const MFA_REQUIRED = 'A second factor is required: send a code with the mfa_token';
 const EXAMPLE_MFA_TOKEN = 'b7Qd2kV9sX1mN4pR8tY3wZ6cF0hJ5lA2eG7iK9oU1qS';
@@ -40,6 +42,7 @@ export class AuthController {
     private readonly registration: RegistrationService,
     private readonly login: LoginService,
     private readonly issuer: TokenIssuerService,
+    private readonly passkeys: PasskeyProofService,
   ) {}
 
   @Public()
@@ -80,7 +83,13 @@ export class AuthController {
       '(mfa_token, recovery_code), which answers the token response of a new aal2 session with the scope asked in the ' +
       'first step. The mfa_token lives MFA_TOKEN_TTL (5 minutes), works once and dies after 5 wrong codes; a wrong ' +
       'code is `invalid_grant` and counts as a failed login in the back-off. A wrong password answers `invalid_grant` ' +
-      'as for any account.',
+      'as for any account. ' +
+      `grant_type=${PASSKEY_GRANT} (challenge_id from POST /auth/passkeys/authentication/options, credential: the ` +
+      'AuthenticationResponseJSON as a JSON string) signs in with a passkey: an aal2 session, amr ["hwk","user"]. ' +
+      'An unknown passkey, a signature that does not verify, a used or expired challenge and a signature counter ' +
+      'that did not grow are `invalid_grant`; failures count in the back-off per passkey. ' +
+      `For an MFA user, grant_type=${MFA_PASSKEY_GRANT} (mfa_token, challenge_id, credential) takes a passkey of the ` +
+      'same user as the second step.',
   })
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({
@@ -95,6 +104,16 @@ export class AuthController {
       mfa_otp: { value: { grant_type: MFA_OTP_GRANT, mfa_token: EXAMPLE_MFA_TOKEN, otp: '123456' } },
       mfa_recovery_code: {
         value: { grant_type: MFA_RECOVERY_CODE_GRANT, mfa_token: EXAMPLE_MFA_TOKEN, recovery_code: 'k3x9p-2mfq7' },
+      },
+      passkey: {
+        value: {
+          grant_type: PASSKEY_GRANT,
+          challenge_id: '3c9e6a1f-8b2d-4f70-a5c4-1d7e9b0f2a36',
+          credential:
+            '{"id":"q1w2e3…","rawId":"q1w2e3…","type":"public-key","response":{"clientDataJSON":"eyJ0eXBlIjoid2ViYXV0aG4uZ2V0Iiwi…",' +
+            '"authenticatorData":"SZYN5YgOjGh0NBcPZHZgW4_krrmihjLHmVzzuoMdl2MFAAAAAQ","signature":"MEUCIQ…",' +
+            '"userHandle":"m5U1e2X7yJvQ0k9bq3m4Yv8t0zQ6w1rS2c5d8f9g0hA"},"clientExtensionResults":{}}',
+        },
       },
     },
   })
@@ -158,6 +177,18 @@ export class AuthController {
             'token',
           ),
         );
+      case MFA_PASSKEY_GRANT: {
+        const passkey = {
+          challenge_id: tokenRequest.challenge_id,
+          credential: tokenRequest.credential as unknown as AuthenticationResponseJSON,
+        };
+        return tokenResponse(await this.login.withSecondFactor(tokenRequest.mfa_token, { passkey }, client, 'token'));
+      }
+      case PASSKEY_GRANT: {
+        const credential = tokenRequest.credential as unknown as AuthenticationResponseJSON;
+        const proof = await this.passkeys.prove(tokenRequest.challenge_id, credential, client);
+        return tokenResponse(await this.login.complete(proof, client, tokenRequest.scope, 'token'));
+      }
       case 'refresh_token':
         return tokenResponse(await this.issuer.refresh(tokenRequest.refresh_token, client, tokenRequest.scope));
     }

@@ -3,6 +3,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { LimitsModule } from '../limits/limits.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { MfaModule } from '../mfa/mfa.module.js';
+import { PasskeysModule } from '../passkeys/passkeys.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenService } from './access-token.service.js';
@@ -16,6 +17,7 @@ import { JwtStrategy } from './jwt.strategy.js';
 import { LocalStrategy } from './local.strategy.js';
 import { LoginSessionWriter } from './login-session.writer.js';
 import { LoginService } from './login.service.js';
+import { PasskeyLoginController } from './passkey-login.controller.js';
 import { PasswordResetController } from './password-reset.controller.js';
 import { PasswordResetService } from './password-reset.service.js';
 import { OAuthController } from './oauth.controller.js';
@@ -28,10 +30,11 @@ import { TokenIssuerService } from './token-issuer.service.js';
 import { WellKnownController } from './well-known.controller.js';
 
 @Module({
-  imports: [UsersModule, SessionsModule, MailModule, AuditModule, LimitsModule, MfaModule],
+  imports: [UsersModule, SessionsModule, MailModule, AuditModule, LimitsModule, MfaModule, PasskeysModule],
   controllers: [
     AuthController,
     BrowserAuthController,
+    PasskeyLoginController,
     OAuthController,
     WellKnownController,
     EmailVerificationController,

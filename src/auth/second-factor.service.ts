@@ -3,16 +3,27 @@ import { AuditService } from '../audit/audit.service.js';
 import type { ClientInfo } from '../common/client-info.js';
 import { LoginThrottleService } from '../limits/login-throttle.service.js';
 import { AttemptsUnavailableError, type ThrottledAttempt, TooManyAttemptsError } from '../limits/throttled-attempt.js';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { MfaService } from '../mfa/mfa.service.js';
+import { PasskeyProofService } from '../passkeys/passkey-proof.service.js';
 import type { User } from '../users/user.entity.js';
 import { LoginThrottledError, LoginUnavailableError } from './login-errors.js';
 
-/** A second factor as presented: a TOTP code or a recovery code. */
-export type SecondFactorCode = { otp: string } | { recovery_code: string };
+/** A passkey assertion answering a challenge of POST /auth/passkeys/authentication/options. */
+export interface PasskeyAnswer {
+  challenge_id: string;
+  credential: AuthenticationResponseJSON;
+}
+
+/** A second factor as presented: a TOTP code, a recovery code or a passkey. */
+export type SecondFactorCode = { otp: string } | { recovery_code: string } | { passkey: PasskeyAnswer };
 
 /** RFC 8176 methods of a password plus the second factor. */
 export const TOTP_AMR = ['pwd', 'otp', 'mfa'];
 export const RECOVERY_CODE_AMR = ['pwd', 'mfa'];
+export const PASSKEY_SECOND_FACTOR_AMR = ['pwd', 'hwk', 'user', 'mfa'];
+
+const AMR = { totp: TOTP_AMR, recovery_code: RECOVERY_CODE_AMR, passkey: PASSKEY_SECOND_FACTOR_AMR };
 
 export interface SecondFactorProof {
   amr: string[];
@@ -31,6 +42,7 @@ export class SecondFactorService {
     private readonly throttle: LoginThrottleService,
     private readonly mfa: MfaService,
     private readonly audit: AuditService,
+    private readonly passkeys: PasskeyProofService,
   ) {}
 
   /** The proof, or null for a wrong (or replayed, or used) code. */
@@ -48,18 +60,19 @@ export class SecondFactorService {
         if (error instanceof AttemptsUnavailableError) throw new LoginUnavailableError();
         throw error;
       });
-    const method = 'otp' in code ? 'totp' : 'recovery_code';
+    const method = 'otp' in code ? 'totp' : 'passkey' in code ? 'passkey' : 'recovery_code';
     let valid: boolean;
     try {
-      valid =
-        'otp' in code
-          ? await this.mfa.verifyOtp(user.id, code.otp)
-          : await this.mfa.useRecoveryCode(user.id, code.recovery_code, { client, sessionId: context.sessionId });
+      if ('otp' in code) valid = await this.mfa.verifyOtp(user.id, code.otp);
+      else if ('passkey' in code) {
+        valid = await this.passkeys.verifyForUser(user.id, code.passkey.challenge_id, code.passkey.credential, client);
+      } else
+        valid = await this.mfa.useRecoveryCode(user.id, code.recovery_code, { client, sessionId: context.sessionId });
     } catch (error) {
       await attempt.release();
       throw error;
     }
-    if (valid) return { amr: method === 'totp' ? TOTP_AMR : RECOVERY_CODE_AMR, attempt };
+    if (valid) return { amr: AMR[method], attempt };
     const lockedNow = await attempt.fail();
     const failed = {
       type: 'mfa_failed' as const,

@@ -2,15 +2,33 @@ import { OAuthError } from '../common/oauth-error.js';
 
 export const MFA_OTP_GRANT = 'urn:warden:params:oauth:grant-type:mfa-otp';
 export const MFA_RECOVERY_CODE_GRANT = 'urn:warden:params:oauth:grant-type:mfa-recovery-code';
+export const PASSKEY_GRANT = 'urn:warden:params:oauth:grant-type:passkey';
+export const MFA_PASSKEY_GRANT = 'urn:warden:params:oauth:grant-type:mfa-passkey';
+
+const MAX_CREDENTIAL_JSON = 16 * 1024;
 
 export type TokenRequest =
   | { grant_type: 'password'; username: string; password: string; scope?: string }
   | { grant_type: 'refresh_token'; refresh_token: string; scope?: string }
   | { grant_type: typeof MFA_OTP_GRANT; mfa_token: string; otp: string }
-  | { grant_type: typeof MFA_RECOVERY_CODE_GRANT; mfa_token: string; recovery_code: string };
+  | { grant_type: typeof MFA_RECOVERY_CODE_GRANT; mfa_token: string; recovery_code: string }
+  | { grant_type: typeof PASSKEY_GRANT; challenge_id: string; credential: Record<string, unknown>; scope?: string }
+  | {
+      grant_type: typeof MFA_PASSKEY_GRANT;
+      mfa_token: string;
+      challenge_id: string;
+      credential: Record<string, unknown>;
+    };
 
 /** Every grant of the token endpoint (also the RFC 8414 metadata's grant_types_supported). */
-export const KNOWN_GRANTS = ['password', 'refresh_token', MFA_OTP_GRANT, MFA_RECOVERY_CODE_GRANT];
+export const KNOWN_GRANTS = [
+  'password',
+  'refresh_token',
+  MFA_OTP_GRANT,
+  MFA_RECOVERY_CODE_GRANT,
+  PASSKEY_GRANT,
+  MFA_PASSKEY_GRANT,
+];
 
 function param(body: Record<string, unknown>, name: string, required: boolean): string | undefined {
   const value = body[name];
@@ -56,5 +74,41 @@ export function parseTokenRequest(body: unknown): TokenRequest {
       recovery_code: param(fields, 'recovery_code', true)!,
     };
   }
+  if (grantType === MFA_PASSKEY_GRANT) {
+    return {
+      grant_type: MFA_PASSKEY_GRANT,
+      mfa_token: param(fields, 'mfa_token', true)!,
+      challenge_id: param(fields, 'challenge_id', true)!,
+      credential: credentialParam(fields),
+    };
+  }
+  if (grantType === PASSKEY_GRANT) {
+    return {
+      grant_type: PASSKEY_GRANT,
+      challenge_id: param(fields, 'challenge_id', true)!,
+      credential: credentialParam(fields),
+      scope,
+    };
+  }
   return { grant_type: 'refresh_token', refresh_token: param(fields, 'refresh_token', true)!, scope };
+}
+
+/** `credential`: the AuthenticationResponseJSON as a JSON string (form), or as an object in a JSON body. */
+function credentialParam(fields: Record<string, unknown>): Record<string, unknown> {
+  const raw = fields.credential;
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) return raw as Record<string, unknown>;
+  const text = param(fields, 'credential', true)!;
+  let parsed: unknown;
+  try {
+    parsed = text.length <= MAX_CREDENTIAL_JSON ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new OAuthError(
+      'invalid_request',
+      'Parameter credential must be an AuthenticationResponseJSON object as JSON',
+    );
+  }
+  return parsed as Record<string, unknown>;
 }

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseDurationSeconds } from './duration.js';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
+import { type WebauthnConfig, webauthnConfig } from './webauthn-config.js';
 
 export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256' | 'EdDSA';
 
@@ -82,6 +83,8 @@ export interface AppConfig {
   mfaTokenTtl: number;
   /** Admin routes need a session at aal2 when the admin has MFA on. */
   mfaRequiredForAdmin: boolean;
+  /** Passkeys: the relying party and the origins allowed to run ceremonies; undefined: passkeys are off. */
+  webauthn?: WebauthnConfig;
   /** libuv's threadpool size (UV_THREADPOOL_SIZE, set by the start scripts' preload; libuv's default 4). */
   threadpoolSize: number;
 }
@@ -308,6 +311,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     threadpoolSize: int(env, 'UV_THREADPOOL_SIZE', 4, 1, 1024),
     mfaTokenTtl: duration(env, 'MFA_TOKEN_TTL', '5m'),
     mfaRequiredForAdmin: bool(env, 'MFA_REQUIRED_FOR_ADMIN', false),
+    webauthn: webauthnConfig(
+      {
+        rpId: str(env, 'WEBAUTHN_RP_ID'),
+        rpName: str(env, 'WEBAUTHN_RP_NAME'),
+        origins: str(env, 'WEBAUTHN_ORIGINS'),
+      },
+      appUrl,
+      corsOrigins,
+    ),
     mfa: {
       issuer: str(env, 'MFA_ISSUER') ?? 'Warden',
       encryptionKey: encryptionKey(env, 'MFA_ENCRYPTION_KEY'),

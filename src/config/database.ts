@@ -8,6 +8,9 @@ import { MailOutbox } from '../mail/mail-outbox.entity.js';
 import { MfaChallenge } from '../mfa/mfa-challenge.entity.js';
 import { MfaFactor } from '../mfa/mfa-factor.entity.js';
 import { RecoveryCode } from '../mfa/recovery-code.entity.js';
+import { PasskeyChallenge } from '../passkeys/passkey-challenge.entity.js';
+import { PasskeyUserHandle } from '../passkeys/passkey-user-handle.entity.js';
+import { Passkey } from '../passkeys/passkey.entity.js';
 import { RefreshToken } from '../sessions/refresh-token.entity.js';
 import { Session } from '../sessions/session.entity.js';
 import { EmailCode } from '../users/email-code.entity.js';
@@ -28,6 +31,9 @@ export const ENTITIES = [
   MailOutbox,
   LoginThrottle,
   AuthEvent,
+  Passkey,
+  PasskeyUserHandle,
+  PasskeyChallenge,
 ];
 
 export interface DatabaseSettings {

@@ -17,6 +17,6 @@ import { MemoryWindowStore, RATE_LIMIT_STORE, RedisWindowStore } from './rate-li
       inject: [LimitsRedis],
     },
   ],
-  exports: [LoginThrottleService, RATE_LIMIT_STORE],
+  exports: [LoginThrottleService, RATE_LIMIT_STORE, LimitsRedis],
 })
 export class LimitsModule {}

@@ -12,7 +12,7 @@ import { RecoveryCode } from './recovery-code.entity.js';
 import { normalizeRecoveryCode } from './recovery-codes.js';
 import { matchingStep } from './totp.js';
 
-export type MfaMethod = 'totp' | 'recovery_code';
+export type MfaMethod = 'totp' | 'recovery_code' | 'passkey';
 
 /** Where a second-factor proof came from, for the audit event it causes. */
 export interface MfaProofContext {
@@ -98,6 +98,11 @@ export class MfaService {
     const user = await this.dataSource
       .getRepository(User)
       .findOne({ where: { id: userId }, select: { id: true, mfaEnabled: true } });
-    return user?.mfaEnabled ? ['totp', 'recovery_code'] : [];
+    if (!user?.mfaEnabled) return [];
+    // A passkey of the user's answers the second step too (passkeys module's table, read only).
+    const [passkey] = await this.dataSource.query<unknown[]>('SELECT 1 FROM passkeys WHERE user_id = $1 LIMIT 1', [
+      userId,
+    ]);
+    return passkey ? ['totp', 'recovery_code', 'passkey'] : ['totp', 'recovery_code'];
   }
 }

@@ -9,6 +9,7 @@ import { loginThrottleRetentionRules } from '../limits/login-throttle.retention.
 import { outboxRetentionRules } from '../mail/outbox.retention.js';
 import { mfaChallengeRetentionRules } from '../mfa/mfa-challenges.retention.js';
 import { mfaRetentionRules } from '../mfa/mfa.retention.js';
+import { passkeysRetentionRules } from '../passkeys/passkeys.retention.js';
 import { sessionRetentionRules } from '../sessions/sessions.retention.js';
 import { usersRetentionRules } from '../users/users.retention.js';
 
@@ -51,6 +52,7 @@ export class RetentionService implements OnModuleInit, OnModuleDestroy {
       ...outboxRetentionRules(),
       ...auditRetentionRules(config.auditRetention),
       ...loginThrottleRetentionRules(),
+      ...passkeysRetentionRules(),
     ];
   }
 

@@ -179,7 +179,7 @@ export interface paths {
         put?: never;
         /**
          * OAuth2 token endpoint (RFC 6749)
-         * @description grant_type=password (first-party clients only, as RFC 9700 advises) or grant_type=refresh_token. HTTP Basic client credentials are ignored. For a user with two-factor authentication on, the right password answers 400 `mfa_required` with an `mfa_token` instead of tokens; the second step is this endpoint again with grant_type=urn:warden:params:oauth:grant-type:mfa-otp (mfa_token, otp) or grant_type=urn:warden:params:oauth:grant-type:mfa-recovery-code (mfa_token, recovery_code), which answers the token response of a new aal2 session with the scope asked in the first step. The mfa_token lives MFA_TOKEN_TTL (5 minutes), works once and dies after 5 wrong codes; a wrong code is `invalid_grant` and counts as a failed login in the back-off. A wrong password answers `invalid_grant` as for any account.
+         * @description grant_type=password (first-party clients only, as RFC 9700 advises) or grant_type=refresh_token. HTTP Basic client credentials are ignored. For a user with two-factor authentication on, the right password answers 400 `mfa_required` with an `mfa_token` instead of tokens; the second step is this endpoint again with grant_type=urn:warden:params:oauth:grant-type:mfa-otp (mfa_token, otp) or grant_type=urn:warden:params:oauth:grant-type:mfa-recovery-code (mfa_token, recovery_code), which answers the token response of a new aal2 session with the scope asked in the first step. The mfa_token lives MFA_TOKEN_TTL (5 minutes), works once and dies after 5 wrong codes; a wrong code is `invalid_grant` and counts as a failed login in the back-off. A wrong password answers `invalid_grant` as for any account. grant_type=urn:warden:params:oauth:grant-type:passkey (challenge_id from POST /auth/passkeys/authentication/options, credential: the AuthenticationResponseJSON as a JSON string) signs in with a passkey: an aal2 session, amr ["hwk","user"]. An unknown passkey, a signature that does not verify, a used or expired challenge and a signature counter that did not grow are `invalid_grant`; failures count in the back-off per passkey. For an MFA user, grant_type=urn:warden:params:oauth:grant-type:mfa-passkey (mfa_token, challenge_id, credential) takes a passkey of the same user as the second step.
          */
         post: operations["AuthController_token"];
         delete?: never;
@@ -242,6 +242,26 @@ export interface paths {
          * @description Authenticated by the bearer header, the access_token cookie, or (when the access token has expired) the refresh_token cookie.
          */
         post: operations["BrowserAuthController_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/login/passkey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Browser login with a passkey: sets the access_token and refresh_token cookies
+         * @description challenge_id from POST /auth/passkeys/authentication/options and the AuthenticationResponseJSON of navigator.credentials.get(). The session is aal2 with amr ["hwk","user"]. A request whose Origin is not APP_URL or in CORS_ORIGINS is refused (login CSRF).
+         */
+        post: operations["PasskeyLoginController_passkey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -619,6 +639,104 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/passkeys/registration/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start registering a passkey
+         * @description The options for navigator.credentials.create(): a discoverable credential with user verification, no attestation, ES256/EdDSA/RS256, the passkeys I have excluded. The challenge works once, for me, for 5 minutes.
+         */
+        post: operations["PasskeysController_registrationOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/passkeys/registration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register a passkey
+         * @description Verifies the credential against the challenge: type webauthn.create, an origin in WEBAUTHN_ORIGINS, the RP ID hash, user presence and verification, an allowed algorithm. Mails a notice; audited `passkey_added`.
+         */
+        post: operations["PasskeysController_register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My passkeys, oldest first */
+        get: operations["PasskeysController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/passkeys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete one of my passkeys
+         * @description Audited `passkey_removed`.
+         */
+        delete: operations["PasskeysController_remove"];
+        options?: never;
+        head?: never;
+        /** Rename one of my passkeys */
+        patch: operations["PasskeysController_rename"];
+        trace?: never;
+    };
+    "/auth/passkeys/authentication/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a passkey login
+         * @description The options for navigator.credentials.get(): no allowCredentials (discoverable credentials, so conditional UI / autofill works), user verification required. Finish with POST /auth/token (grant_type=urn:warden:params:oauth:grant-type:passkey) or POST /auth/login/passkey within 5 minutes.
+         */
+        post: operations["PasskeysController_authenticationOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -741,7 +859,7 @@ export interface components {
              * @example login_success
              * @enum {string}
              */
-            type: "login_success" | "login_failure" | "login_locked" | "logout" | "session_revoked" | "sessions_revoked" | "refresh_reuse_detected" | "password_changed" | "password_reset_requested" | "password_reset" | "email_change_requested" | "email_changed" | "email_verified" | "role_changed" | "account_disabled" | "account_enabled" | "user_deleted" | "mfa_enabled" | "mfa_disabled" | "mfa_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "mfa_reset_by_admin";
+            type: "login_success" | "login_failure" | "login_locked" | "logout" | "session_revoked" | "sessions_revoked" | "refresh_reuse_detected" | "password_changed" | "password_reset_requested" | "password_reset" | "email_change_requested" | "email_changed" | "email_verified" | "role_changed" | "account_disabled" | "account_enabled" | "user_deleted" | "mfa_enabled" | "mfa_disabled" | "mfa_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "mfa_reset_by_admin" | "passkey_added" | "passkey_removed" | "passkey_clone_detected";
             /**
              * Format: uuid
              * @example 0b6f1d2e-7c3a-4e59-8f10-2a4b6c8d0e12
@@ -960,6 +1078,17 @@ export interface components {
              */
             expires_in: number;
         };
+        PasskeyLoginDto: {
+            /**
+             * Format: uuid
+             * @example 3c9e6a1f-8b2d-4f70-a5c4-1d7e9b0f2a36
+             */
+            challenge_id: string;
+            /** @description AuthenticationResponseJSON, as navigator.credentials.get() answers it (toJSON()) */
+            credential: {
+                [key: string]: unknown;
+            };
+        };
         TokenParamDto: {
             /**
              * @description A refresh token or an access token
@@ -1065,6 +1194,13 @@ export interface components {
              * @example k3x9p-2mfq7
              */
             recovery_code?: string;
+            /**
+             * Format: uuid
+             * @description A passkey instead: the challenge_id of POST /auth/passkeys/authentication/options
+             */
+            challenge_id?: string;
+            /** @description With challenge_id: the AuthenticationResponseJSON of navigator.credentials.get() */
+            credential?: Record<string, never>;
         };
         StartTotpDto: {
             /**
@@ -1160,6 +1296,125 @@ export interface components {
              *     ]
              */
             recovery_codes: string[];
+        };
+        RegistrationOptionsResponseDto: {
+            /**
+             * Format: uuid
+             * @description Send it back with the credential
+             * @example 3c9e6a1f-8b2d-4f70-a5c4-1d7e9b0f2a36
+             */
+            challenge_id: string;
+            /**
+             * @description PublicKeyCredentialCreationOptionsJSON: pass to navigator.credentials.create() (WebAuthn L3)
+             * @example {
+             *       "rp": {
+             *         "name": "Warden",
+             *         "id": "auth.example.com"
+             *       },
+             *       "user": {
+             *         "id": "m5U1e2X7yJvQ0k9bq3m4Yv8t0zQ6w1rS2c5d8f9g0hA",
+             *         "name": "alice@example.com",
+             *         "displayName": "Alice"
+             *       },
+             *       "challenge": "Vb3wV3lX0p8zJ2gq9c4Ck1mR6tY5uI7oP0aS9dF2hJ4",
+             *       "pubKeyCredParams": [
+             *         {
+             *           "alg": -7,
+             *           "type": "public-key"
+             *         },
+             *         {
+             *           "alg": -8,
+             *           "type": "public-key"
+             *         },
+             *         {
+             *           "alg": -257,
+             *           "type": "public-key"
+             *         }
+             *       ],
+             *       "timeout": 300000,
+             *       "attestation": "none",
+             *       "excludeCredentials": [],
+             *       "authenticatorSelection": {
+             *         "residentKey": "required",
+             *         "requireResidentKey": true,
+             *         "userVerification": "required"
+             *       }
+             *     }
+             */
+            options: {
+                [key: string]: unknown;
+            };
+        };
+        PasskeyRegistrationDto: {
+            /**
+             * Format: uuid
+             * @example 3c9e6a1f-8b2d-4f70-a5c4-1d7e9b0f2a36
+             */
+            challenge_id: string;
+            /** @description RegistrationResponseJSON, as navigator.credentials.create() answers it (toJSON()) */
+            credential: {
+                [key: string]: unknown;
+            };
+            /** @example MacBook Touch ID */
+            name?: string;
+        };
+        PasskeyDto: {
+            /**
+             * Format: uuid
+             * @example 7d1f0c2a-5b3e-4a8f-9c61-2e4d6f8a0b13
+             */
+            id: string;
+            /** @example MacBook Touch ID */
+            name: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-01T12:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-02T08:30:00.000Z
+             */
+            last_used_at: string | null;
+            /**
+             * @description Synced to the provider's cloud (a "multi-device" passkey)
+             * @example true
+             */
+            backed_up: boolean;
+            /**
+             * @description How the browser can reach it
+             * @example [
+             *       "internal",
+             *       "hybrid"
+             *     ]
+             */
+            transports: string[];
+        };
+        PasskeyRenameDto: {
+            /** @example Work laptop */
+            name: string;
+        };
+        AuthenticationOptionsDto: Record<string, never>;
+        AuthenticationOptionsResponseDto: {
+            /**
+             * Format: uuid
+             * @description Send it back with the credential
+             * @example 3c9e6a1f-8b2d-4f70-a5c4-1d7e9b0f2a36
+             */
+            challenge_id: string;
+            /**
+             * @description PublicKeyCredentialRequestOptionsJSON: pass to navigator.credentials.get() (WebAuthn L3)
+             * @example {
+             *       "rpId": "auth.example.com",
+             *       "challenge": "Vb3wV3lX0p8zJ2gq9c4Ck1mR6tY5uI7oP0aS9dF2hJ4",
+             *       "allowCredentials": [],
+             *       "timeout": 300000,
+             *       "userVerification": "required"
+             *     }
+             */
+            options: {
+                [key: string]: unknown;
+            };
         };
     };
     responses: never;
@@ -2450,6 +2705,101 @@ export interface operations {
             };
         };
     };
+    PasskeyLoginController_passkey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyLoginDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResponseDto"];
+                };
+            };
+            /** @description Missing or malformed challenge_id or credential */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unknown passkey, signature that does not verify, used or expired challenge, or a signature counter that did not grow (cloned authenticator) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Email not verified, account disabled, or foreign origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Passkeys are off on this server */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Content type not accepted (JSON; form where the route lists it) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Retry-After: over 30 requests a minute from this IP, or the back-off after failed logins with this passkey */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     OAuthController_revoke: {
         parameters: {
             query?: never;
@@ -3701,6 +4051,450 @@ export interface operations {
             };
             /** @description Token without the profile scope */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    PasskeysController_registrationOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistrationOptionsResponseDto"];
+                };
+            };
+            /** @description Invalid or expired access token; or, for a user with two-factor authentication on, a session not at aal2: `WWW-Authenticate: Bearer realm="warden", error="insufficient_user_authentication", error_description="…", acr_values="aal2"` (step up with POST /auth/mfa/verify, then retry). Nothing changed. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Cookie-authenticated request from a foreign origin (CSRF) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Passkeys are off on this server (APP_URL on an IP address and no WEBAUTHN_* setting) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    PasskeysController_register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyRegistrationDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyDto"];
+                };
+            };
+            /** @description Invalid body, unknown/expired/used challenge, or a credential that does not verify; nothing stored */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Invalid or expired access token; or, for a user with two-factor authentication on, a session not at aal2: `WWW-Authenticate: Bearer realm="warden", error="insufficient_user_authentication", error_description="…", acr_values="aal2"` (step up with POST /auth/mfa/verify, then retry). Nothing changed. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Cookie-authenticated request from a foreign origin (CSRF) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Passkeys are off on this server (APP_URL on an IP address and no WEBAUTHN_* setting) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description This credential is already registered */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Content type not accepted (JSON; form where the route lists it) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    PasskeysController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyDto"][];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Cookie-authenticated request from a foreign origin (CSRF) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    PasskeysController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The id is not a UUID */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Invalid or expired access token; or, for a user with two-factor authentication on, a session not at aal2: `WWW-Authenticate: Bearer realm="warden", error="insufficient_user_authentication", error_description="…", acr_values="aal2"` (step up with POST /auth/mfa/verify, then retry). Nothing changed. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Cookie-authenticated request from a foreign origin (CSRF) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such passkey of mine */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    PasskeysController_rename: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyRenameDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyDto"];
+                };
+            };
+            /** @description The id is not a UUID, or the name is missing or too long */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Invalid or expired access token; or, for a user with two-factor authentication on, a session not at aal2: `WWW-Authenticate: Bearer realm="warden", error="insufficient_user_authentication", error_description="…", acr_values="aal2"` (step up with POST /auth/mfa/verify, then retry). Nothing changed. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Cookie-authenticated request from a foreign origin (CSRF) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such passkey of mine */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Content type not accepted (JSON; form where the route lists it) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    PasskeysController_authenticationOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AuthenticationOptionsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthenticationOptionsResponseDto"];
+                };
+            };
+            /** @description Invalid request: a field or parameter failed validation (the message says which) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Cookie-authenticated request from a foreign origin (CSRF) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Passkeys are off on this server (APP_URL on an IP address and no WEBAUTHN_* setting) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Content type not accepted (JSON; form where the route lists it) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Over 30 requests a minute from this IP (Retry-After) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

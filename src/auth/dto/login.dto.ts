@@ -1,6 +1,17 @@
 import { BadRequestException } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { IsNotEmpty, IsString, Matches, MaxLength, ValidateIf, type ValidationArguments } from 'class-validator';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import {
+  IsNotEmpty,
+  IsObject,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  ValidateIf,
+  type ValidationArguments,
+} from 'class-validator';
+import type { SecondFactorCode } from '../second-factor.service.js';
 import { UserDto } from '../../users/dto/user.dto.js';
 
 // One message per field: "required" when absent, else what is wrong with it.
@@ -55,10 +66,14 @@ export class MfaRequiredLoginDto {
 const oneCode = (args: ValidationArguments) =>
   `send exactly one of otp and recovery_code${args.value === undefined ? '' : `; ${args.property} must be a short string`}`;
 
-/** A second factor: a TOTP code or a recovery code (exactly one). */
+/** A second factor: a TOTP code, a recovery code, or a passkey (challenge_id and credential) — exactly one. */
 export class SecondFactorDto {
   @ApiProperty({ required: false, example: '123456', description: 'The code the authenticator app shows' })
-  @ValidateIf((o: SecondFactorDto) => o.otp !== undefined || o.recovery_code === undefined)
+  @ValidateIf(
+    (o: SecondFactorDto) =>
+      o.otp !== undefined ||
+      (o.recovery_code === undefined && o.challenge_id === undefined && o.credential === undefined),
+  )
   @IsString({ message: oneCode })
   @IsNotEmpty({ message: oneCode })
   @MaxLength(64, { message: oneCode })
@@ -70,12 +85,38 @@ export class SecondFactorDto {
   @IsNotEmpty({ message: oneCode })
   @MaxLength(64, { message: oneCode })
   recovery_code?: string;
+
+  @ApiProperty({
+    required: false,
+    format: 'uuid',
+    description: 'A passkey instead: the challenge_id of POST /auth/passkeys/authentication/options',
+  })
+  @ValidateIf((o: SecondFactorDto) => o.challenge_id !== undefined || o.credential !== undefined)
+  @IsUUID()
+  challenge_id?: string;
+
+  @ApiProperty({
+    required: false,
+    type: Object,
+    description: 'With challenge_id: the AuthenticationResponseJSON of navigator.credentials.get()',
+  })
+  @ValidateIf((o: SecondFactorDto) => o.challenge_id !== undefined || o.credential !== undefined)
+  @IsObject()
+  credential?: AuthenticationResponseJSON;
 }
 
 /** The code of a SecondFactorDto; 400 unless exactly one was sent. */
-export function secondFactorCode(dto: SecondFactorDto): { otp: string } | { recovery_code: string } {
+export function secondFactorCode(dto: SecondFactorDto): SecondFactorCode {
+  const passkey = dto.challenge_id !== undefined || dto.credential !== undefined;
   if (dto.otp !== undefined && dto.recovery_code !== undefined) {
     throw new BadRequestException(['send exactly one of otp and recovery_code']);
   }
+  if (passkey && (dto.otp !== undefined || dto.recovery_code !== undefined)) {
+    throw new BadRequestException(['send exactly one of otp, recovery_code and a passkey (challenge_id, credential)']);
+  }
+  if (passkey && (dto.challenge_id === undefined || dto.credential === undefined)) {
+    throw new BadRequestException(['a passkey needs both challenge_id and credential']);
+  }
+  if (passkey) return { passkey: { challenge_id: dto.challenge_id!, credential: dto.credential! } };
   return dto.otp !== undefined ? { otp: dto.otp } : { recovery_code: dto.recovery_code! };
 }
