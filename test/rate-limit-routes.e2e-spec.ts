@@ -28,6 +28,8 @@ describe.each(stores)('per-IP limits on the refresh, password re-check and MFA r
     ['POST', '/auth/mfa/totp', {}],
     ['POST', '/auth/mfa/totp/confirm', { factor_id: '7d0c5b8e-3f41-4a2b-9c6d-1e2f3a4b5c6d', code: '123456' }],
     ['POST', '/auth/mfa/recovery-codes', {}],
+    ['POST', '/auth/mfa/verify', { otp: '123456' }],
+    ['POST', '/auth/login/mfa', { otp: '123456' }],
   ])('%s %s: the 31st request within a minute gets 429 with Retry-After', async (method, path, json) => {
     const send = () =>
       method === 'POST'
