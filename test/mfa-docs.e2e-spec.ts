@@ -1,24 +1,14 @@
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { login, registerAdmin } from './support/accounts.js';
 import { resetDatabase, startApp, type TestApp } from './support/app.js';
+import { curlExamples, runCurlExample } from './support/doc-examples.js';
 import { client, type Client, registerAndLogin } from './support/http.js';
 import { enableMfa, rowsOf, totpCode } from './support/mfa.js';
-
-const run = promisify(execFile);
-
-/** The curl commands of docs/mfa.md, as written there (shell variables included). */
-function curlExamples(): string[] {
-  const doc = readFileSync(new URL('../docs/mfa.md', import.meta.url), 'utf8');
-  return [...doc.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1].trim()).filter((b) => b.startsWith('curl '));
-}
 
 // The examples of the two-factor page run against a real server, so they cannot go stale.
 describe('docs/mfa.md curl examples', () => {
   let t: TestApp;
   let http: Client;
-  const examples = curlExamples();
+  const examples = curlExamples('mfa.md');
 
   beforeAll(async () => {
     await resetDatabase();
@@ -27,14 +17,7 @@ describe('docs/mfa.md curl examples', () => {
   });
   afterAll(() => t.close());
 
-  /** Runs the one example whose text contains `marker`, with the page's variables set; returns its output. */
-  async function example(marker: string, vars: Record<string, string>): Promise<string> {
-    const matching = examples.filter((e) => e.includes(marker));
-    expect(matching).toHaveLength(1);
-    const command = matching[0].replaceAll('localhost:3000', t.url.replace(/^http:\/\//, ''));
-    const { stdout } = await run('bash', ['-c', command], { env: { ...process.env, ...vars } });
-    return stdout;
-  }
+  const example = (marker: string, vars: Record<string, string>) => runCurlExample(examples, marker, t.url, vars);
 
   it('covers every route of the page', () => {
     // 6 for enrolment, factors, recovery codes and the admin reset; 4 for signing in and step-up (mfa-login-docs).

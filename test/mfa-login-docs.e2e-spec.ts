@@ -1,26 +1,17 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import { PASSWORD } from './support/accounts.js';
 import { resetDatabase, startApp, type TestApp } from './support/app.js';
+import { curlExamples, runCurlExample } from './support/doc-examples.js';
 import { client, type Client, registerAndLogin } from './support/http.js';
 import { totpCode } from './support/mfa.js';
 import { giveMfa, registerWithMfa } from './support/mfa-login.js';
-
-const run = promisify(execFile);
-
-/** The curl commands of docs/mfa.md, as written there. */
-function curlExamples(): string[] {
-  const doc = readFileSync(new URL('../docs/mfa.md', import.meta.url), 'utf8');
-  return [...doc.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1].trim()).filter((b) => b.startsWith('curl '));
-}
 
 // The sign-in and step-up examples of the two-factor page run against a real server.
 describe('docs/mfa.md: signing in with a second factor and step-up, as shown', () => {
   let t: TestApp;
   let http: Client;
-  const examples = curlExamples();
+  const examples = curlExamples('mfa.md');
 
   beforeAll(async () => {
     await resetDatabase();
@@ -29,13 +20,7 @@ describe('docs/mfa.md: signing in with a second factor and step-up, as shown', (
   });
   afterAll(() => t.close());
 
-  async function example(marker: string, vars: Record<string, string>): Promise<string> {
-    const matching = examples.filter((e) => e.includes(marker));
-    expect(matching).toHaveLength(1);
-    const command = matching[0].replaceAll('localhost:3000', t.url.replace(/^http:\/\//, ''));
-    const { stdout } = await run('bash', ['-c', command], { env: { ...process.env, ...vars } });
-    return stdout;
-  }
+  const example = (marker: string, vars: Record<string, string>) => runCurlExample(examples, marker, t.url, vars);
 
   it('password, then a TOTP code; password, then a recovery code', async () => {
     const user = await registerWithMfa(t, http, 'docs-signin@example.com');
