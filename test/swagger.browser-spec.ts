@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { client } from './support/http.js';
 import { resetDatabase, startApp, type TestApp } from './support/app.js';
+import { launchChromium } from './support/chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const EMAIL = 'swagger@example.com';
 const PASSWORD = 'swagger ui passphrase';
 
@@ -14,23 +13,11 @@ describe('Swagger UI at /docs', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
     await resetDatabase();
     t = await startApp();
     const res = await client(t.url).post('/auth/register', { json: { email: EMAIL, password: PASSWORD } });
     expect(res.status).toBe(201);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 120000);
 
   afterAll(async () => {

@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { resetDatabase, startApp, type TestApp } from '../../../test/support/app.js';
 import { client } from '../../../test/support/http.js';
 import { freePort } from '../../../test/support/process.js';
 import { startSpaServer, type SpaServer } from '../src/server.js';
+import { launchChromium } from '../../../test/support/chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASSWORD = 'correct horse battery staple';
 
 describe('examples/spa in Chromium, in cookie mode against a real Warden', () => {
@@ -37,24 +36,12 @@ describe('examples/spa in Chromium, in cookie mode against a real Warden', () =>
     (await context.cookies([warden.url, `${warden.url}/auth/refresh`])).map((c) => c.name).sort();
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
     await resetDatabase();
     // Page and Warden on one site (127.0.0.1), two origins: what SameSite cookies and CORS allow.
     const spaPort = await freePort();
     warden = await startApp({ CORS_ORIGINS: `http://127.0.0.1:${spaPort}`, COOKIE_SECURE: 'false' });
     spa = await startSpaServer({ wardenUrl: warden.url, port: spaPort });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 120000);
 
   afterAll(async () => {
