@@ -1,6 +1,7 @@
 import { login, PASSWORD, registerAdmin } from './support/accounts.js';
 import { resetDatabase, startApp, type TestApp } from './support/app.js';
 import { client, type Client } from './support/http.js';
+import { enableMfa } from './support/mfa.js';
 import { codeIn, mailEnv, sleep, SmtpSink } from './support/smtp-sink.js';
 
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -100,6 +101,19 @@ describe('reset tokens die with the changes that should end them', () => {
     expect((await http.patch(`/users/${user.id}`, { token: admin, json: { disabled: true } })).status).toBe(200);
     expect((await reset(token)).body).toMatchObject(INVALID);
     expect((await http.patch(`/users/${user.id}`, { token: admin, json: { disabled: false } })).status).toBe(200);
+
+    const res = await reset(token);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject(INVALID);
+    expect(await passwordHash(user.id)).toBe(hash);
+  });
+
+  it('the admin MFA reset (DELETE /users/:id/mfa) ends the reset token', async () => {
+    const user = await register('lost-phone@example.com');
+    await enableMfa(http, user.token);
+    const token = await resetToken('lost-phone@example.com');
+    const hash = await passwordHash(user.id);
+    expect((await http.delete(`/users/${user.id}/mfa`, { token: admin })).status).toBe(204);
 
     const res = await reset(token);
     expect(res.status).toBe(400);

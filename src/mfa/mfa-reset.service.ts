@@ -6,13 +6,14 @@ import { MailService } from '../mail/mail.service.js';
 import { mfaDisabledMail } from '../mail/templates/account-mails.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { lockUser } from '../users/last-admin.js';
+import { ResetTokensService } from '../users/reset-tokens.service.js';
 import type { User } from '../users/user.entity.js';
 import { MfaEnrolmentService } from './mfa-enrolment.service.js';
 
 /**
  * The admin reset (API and CLI), for a user who lost their authenticator and recovery codes:
- * every factor and recovery code goes and every session of the user is revoked, in one
- * transaction, with a notice mail and a `mfa_reset_by_admin` event. A user without MFA is left
+ * every factor and recovery code goes, every session of the user is revoked and any outstanding
+ * password-reset token ends, in one transaction, with a notice mail and a `mfa_reset_by_admin` event. A user without MFA is left
  * as is (only a stray unconfirmed enrolment is removed).
  */
 @Injectable()
@@ -21,6 +22,7 @@ export class MfaResetService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly enrolment: MfaEnrolmentService,
     private readonly sessions: SessionsService,
+    private readonly resetTokens: ResetTokensService,
     private readonly mail: MailService,
     private readonly audit: AuditService,
   ) {}
@@ -34,6 +36,7 @@ export class MfaResetService {
       if (!wasEnabled) return user;
       user.mfaEnabled = false;
       await this.sessions.revokeAllForUser(user.id, 'mfa_reset', { manager: em });
+      await this.resetTokens.endOutstanding(em, user.id);
       await this.mail.enqueue(mfaDisabledMail(user.email, { when: new Date(), byAdmin: true }), em);
       await this.audit.recordIn(em, {
         type: 'mfa_reset_by_admin',

@@ -4,6 +4,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { User } from '../users/user.entity.js';
+import { UsersModule } from '../users/users.module.js';
 import { MfaAdminController } from './mfa-admin.controller.js';
 import { MfaCrypto } from './mfa-crypto.service.js';
 import { MfaEnrolmentService } from './mfa-enrolment.service.js';
@@ -16,7 +17,13 @@ import { RecoveryCode } from './recovery-code.entity.js';
 
 /** TOTP factors and recovery codes: enrolment, the second-factor checks, the admin reset. */
 @Module({
-  imports: [TypeOrmModule.forFeature([MfaFactor, RecoveryCode, User]), MailModule, AuditModule, SessionsModule],
+  imports: [
+    TypeOrmModule.forFeature([MfaFactor, RecoveryCode, User]),
+    MailModule,
+    AuditModule,
+    SessionsModule,
+    UsersModule,
+  ],
   controllers: [MfaController, MfaAdminController],
   providers: [MfaCrypto, MfaService, MfaEnrolmentService, MfaResetService, MfaChallengesService],
   exports: [MfaService, MfaResetService, MfaChallengesService],
