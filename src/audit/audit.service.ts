@@ -50,13 +50,15 @@ export class AuditService implements OnModuleDestroy {
    * to write is logged, never turned into an error for the request.
    */
   recordLater(...events: AuditRecord[]): void {
-    // One after the other, so that events of one request keep their order in created_at.
+    // Stamped now, not when the write lands: a later request's event (written in its transaction)
+    // must not sort before this one. One after the other, and a microsecond apart, so that events
+    // of one request keep their order.
+    const stamps = events.map(() => microsecondStamp());
     const write = events
       .reduce(
-        (previous, event) =>
+        (previous, event, i) =>
           previous.then(() =>
-            this.events
-              .insert(this.row(event))
+            this.insertStamped(this.row(event), stamps[i])
               .then(() => undefined)
               .catch((err: unknown) => this.logger.error({ err, type: event.type }, 'Could not write an audit event')),
           ),
@@ -64,6 +66,14 @@ export class AuditService implements OnModuleDestroy {
       )
       .finally(() => this.pending.delete(write));
     this.pending.add(write);
+  }
+
+  private async insertStamped(row: AuditRow, createdAt: string): Promise<void> {
+    await this.events.query(
+      `INSERT INTO auth_events (type, user_id, session_id, ip, user_agent, details, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz)`,
+      [row.type, row.userId, row.sessionId, row.ip, row.userAgent, JSON.stringify(row.details), createdAt],
+    );
   }
 
   /** Resolves once every background write started so far has finished. */
@@ -93,4 +103,14 @@ export class AuditService implements OnModuleDestroy {
       details: event.details ?? {},
     };
   }
+}
+
+let lastStampMicros = 0;
+
+/** The wall clock (to the millisecond) as an ISO string with microseconds, strictly increasing within the process. */
+function microsecondStamp(): string {
+  const micros = Math.max(Date.now() * 1000, lastStampMicros + 1);
+  lastStampMicros = micros;
+  const iso = new Date(Math.floor(micros / 1000)).toISOString();
+  return `${iso.slice(0, 23)}${String(micros % 1000).padStart(3, '0')}Z`;
 }
