@@ -24,6 +24,8 @@ export const STEP_UP_CHALLENGE =
  */
 @Injectable()
 export class StepUpGuard implements CanActivate {
+  private readonly requiredByHandler = new WeakMap<object, boolean>();
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly reflector: Reflector,
@@ -31,17 +33,27 @@ export class StepUpGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    const required =
-      this.reflector.getAllAndOverride<boolean | undefined>(REQUIRES_AAL2, targets) === true ||
-      (this.config.mfaRequiredForAdmin &&
-        (this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_ROLES, targets) ?? []).includes('admin'));
-    if (!required) return true;
+    if (!this.isRequired(context)) return true;
     const principal = context.switchToHttp().getRequest<{ user?: Principal }>().user;
     if (!principal || principal.acr === 'aal2') return true;
     const user = await this.users.findById(principal.userId);
     if (!user?.mfaEnabled) return true;
     context.switchToHttp().getResponse<FastifyReply>().header('WWW-Authenticate', STEP_UP_CHALLENGE);
     throw new UnauthorizedException(STEP_UP_MESSAGE);
+  }
+
+  /** Whether the route needs aal2; the same for every request of a handler, so computed once. */
+  private isRequired(context: ExecutionContext): boolean {
+    const handler = context.getHandler();
+    let required = this.requiredByHandler.get(handler);
+    if (required === undefined) {
+      const targets = [handler, context.getClass()];
+      required =
+        this.reflector.getAllAndOverride<boolean | undefined>(REQUIRES_AAL2, targets) === true ||
+        (this.config.mfaRequiredForAdmin &&
+          (this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_ROLES, targets) ?? []).includes('admin'));
+      this.requiredByHandler.set(handler, required);
+    }
+    return required;
   }
 }
