@@ -9,6 +9,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { meRequests, passwordRequests, refreshRequests, runLoad } from './load.js';
 import { asMfaLogins, type MfaLoginCounts, mfaLoginRequests, seedMfaUsers } from './mfa-login.js';
+import { asPasskeyLogins, type PasskeyLoginCounts, passkeyLoginRequests, seedPasskeyUsers } from './passkey-login.js';
 import { failures, scenarioTable, type ScenarioResult, target, targetLines } from './report.js';
 import { seedUsers, warmUpRefresh } from './seed.js';
 import {
@@ -62,6 +63,39 @@ async function mfaLoginScenario(warden: Warden, runId: string, argon2PerSecond: 
   return row;
 }
 
+/**
+ * Passkey login (options → assertion signed by the load generator → passkey grant), per
+ * finished login, compared with the password grant: no argon2, one ECDSA verify.
+ */
+async function passkeyLoginScenario(warden: Warden, runId: string, password: ScenarioResult): Promise<ScenarioResult> {
+  const name = 'passkey login (options + passkey grant)';
+  let users;
+  try {
+    users = await seedPasskeyUsers(warden.base, runId, LOGIN_CONNECTIONS);
+  } catch (error) {
+    console.log(`  ${name}: n/a (${(error as Error).message.slice(0, 200)})`);
+    return { name, must_work: true, unavailable: 'passkeys not available' };
+  }
+  const counts: PasskeyLoginCounts = { challenged: 0, completed: 0 };
+  const row = await measure(name, warden.rss, async () =>
+    asPasskeyLogins(
+      await runLoad({
+        url: warden.base,
+        connections: LOGIN_CONNECTIONS,
+        duration: DURATION,
+        requestsFor: passkeyLoginRequests(users, counts),
+      }),
+      counts,
+    ),
+  );
+  ratio(row, 'password grant', password.req_per_s);
+  row.extra = { passkey_users: users.length, challenges: counts.challenged };
+  if (row.cpu_ms_per_request && password.cpu_ms_per_request) {
+    row.extra.cpu_vs_password_grant = row.cpu_ms_per_request / password.cpu_ms_per_request;
+  }
+  return row;
+}
+
 async function main(): Promise<number> {
   const runId = Date.now().toString(36);
   const tmp = mkdtempSync(join(tmpdir(), 'warden-bench-'));
@@ -103,6 +137,8 @@ async function main(): Promise<number> {
     rows.push(passwordRow);
 
     rows.push(await mfaLoginScenario(warden, runId, bound.bound_per_s));
+    const passkeyRow = await passkeyLoginScenario(warden, runId, passwordRow);
+    rows.push(passkeyRow);
 
     const warm = await warmUpRefresh(warden.base, seeded.emails[0]);
     let refreshRow: ScenarioResult;
@@ -246,6 +282,13 @@ async function main(): Promise<number> {
           `otherwise idle machine can reach, before Postgres' own CPU`,
       );
     }
+    if (passkeyRow.cpu_ms_per_request && loginCpu && passkeyRow.ratio) {
+      console.log(
+        `  (CPU view) a passkey login costs ${passkeyRow.cpu_ms_per_request.toFixed(2)} ms of server CPU, ` +
+          `${(loginCpu / passkeyRow.cpu_ms_per_request).toFixed(1)}× less than a password grant (${loginCpu.toFixed(1)} ms); ` +
+          `${passkeyRow.ratio.value.toFixed(1)}× its logins/s`,
+      );
+    }
     if (minimal.cpu_ms_per_request && meRow.cpu_ms_per_request) {
       console.log(
         `  (CPU view) GET /users/me costs ${(meRow.cpu_ms_per_request / minimal.cpu_ms_per_request).toFixed(1)}× ` +
@@ -273,6 +316,8 @@ async function main(): Promise<number> {
       targets,
       cpu_view: {
         argon2_share_of_login_cpu: argon2Share,
+        passkey_login_cpu_vs_password_grant:
+          passkeyRow.cpu_ms_per_request && loginCpu ? passkeyRow.cpu_ms_per_request / loginCpu : undefined,
         users_me_cpu_vs_minimal:
           meRow.cpu_ms_per_request && minimal.cpu_ms_per_request
             ? meRow.cpu_ms_per_request / minimal.cpu_ms_per_request

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { type LoadFigures, meRequests, runLoad } from './load.js';
+import { BENCH_PASSKEY_ORIGIN, BENCH_RP_ID } from './passkey-login.js';
 import { type Child, freePort, RssSampler, spawnNode, waitReady } from './processes.js';
 import type { ScenarioResult } from './report.js';
 import type { Seeded } from './seed.js';
@@ -43,6 +44,9 @@ export async function startWarden(dataDir: string | undefined, logLevel: string)
     LOG_LEVEL: logLevel,
     RATE_LIMIT_ENABLED: 'false',
     AUTH_REQUIRE_EMAIL_VERIFICATION: 'false',
+    // Passkeys for the passkey scenario: its software authenticator signs for this RP and origin.
+    WEBAUTHN_RP_ID: BENCH_RP_ID,
+    WEBAUTHN_ORIGINS: BENCH_PASSKEY_ORIGIN,
     // Production requires SMTP; nothing listens on the discard port, and the first retry of the
     // seeded users' verification mails comes after the run, so mail costs the benchmark nothing.
     SMTP_URL: 'smtp://127.0.0.1:9',
@@ -131,9 +135,10 @@ export async function removeBenchUsers(runId: string): Promise<void> {
   const client = new pg.Client({ connectionString: DATABASE_URL });
   try {
     await client.connect();
-    await client.query('DELETE FROM users WHERE email LIKE $1 OR email LIKE $2', [
+    await client.query('DELETE FROM users WHERE email LIKE $1 OR email LIKE $2 OR email LIKE $3', [
       `bench-${runId}-%`,
       `bench-mfa-${runId}-%`,
+      `bench-pk-${runId}-%`,
     ]);
   } catch (error) {
     console.error(`could not remove the bench users: ${(error as Error).message}`);

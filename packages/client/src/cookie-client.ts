@@ -1,12 +1,20 @@
 import createClient, { type Client } from 'openapi-fetch';
 import type { components, paths } from './openapi.js';
 import {
+  BROWSER_CEREMONIES,
+  type PasskeyCeremonies,
+  passkeyAssertion,
+  passkeyBody,
+  type PasskeyRegistrationResult,
+  registerPasskeyWith,
+} from './passkeys.js';
+import {
   codeBody,
   messageOf,
   type MfaRequired,
   PendingSecondStep,
   retryAfterOf,
-  type SecondFactorCode,
+  type SecondFactor,
   type SecondFactorError,
   stepUpChallenge,
 } from './second-factor.js';
@@ -18,6 +26,8 @@ export interface WardenCookieClientOptions {
   /** Warden's base URL, e.g. `https://auth.example.com`. The page's origin must be in Warden's CORS_ORIGINS. */
   baseUrl: string;
   fetch?: (request: Request) => Promise<Response>;
+  /** The WebAuthn ceremonies (default: `@simplewebauthn/browser`'s startRegistration / startAuthentication). */
+  webauthn?: PasskeyCeremonies;
 }
 
 export type CookieLoginResult =
@@ -41,10 +51,22 @@ export interface WardenCookieClient {
    * for `completeMfa`, and no session yet. 401 wrong credentials, 403, 429.
    */
   login(emailOrUsername: string, password: string): Promise<CookieLoginResult>;
-  /** The second step of a login that answered `mfa` (`POST /auth/login/mfa`): the session cookies. */
-  completeMfa(code: SecondFactorCode): Promise<CookieCodeResult>;
-  /** Raises the current session to `aal2` (POST /auth/mfa/verify); Warden sets new cookies. */
-  stepUp(code: SecondFactorCode): Promise<CookieCodeResult>;
+  /**
+   * The second step of a login that answered `mfa` (`POST /auth/login/mfa`): the session cookies.
+   * `{ passkey: true }` runs the WebAuthn ceremony; the passkey must be the same user's.
+   */
+  completeMfa(factor: SecondFactor): Promise<CookieCodeResult>;
+  /** Raises the current session to `aal2` (POST /auth/mfa/verify, a code or `{ passkey: true }`); Warden sets new cookies. */
+  stepUp(factor: SecondFactor): Promise<CookieCodeResult>;
+  /**
+   * Passwordless sign-in (`POST /auth/login/passkey`): authentication options, the WebAuthn
+   * ceremony (no email asked), then Warden sets the session cookies of an `aal2` session. 401:
+   * the passkey was refused. Rejects with `PasskeyOptionsError` when Warden refuses to start
+   * (404 passkeys off, 429), and with the browser's error when the user cancels.
+   */
+  signInWithPasskey(): Promise<CookieLoginResult>;
+  /** Registers a passkey for the signed-in user: `{passkey}` (201) or `{error, status}`; needs `aal2` when MFA is on. */
+  registerPasskey(name?: string): Promise<PasskeyRegistrationResult>;
   /** Rotates the refresh cookie now; concurrent callers share one request. `false`: the session is over. */
   refresh(): Promise<boolean>;
   /** Revokes the session on Warden and clears the cookies (also when the access cookie has expired); throws on a 403. */
@@ -52,7 +74,13 @@ export interface WardenCookieClient {
 }
 
 /** The routes that sign in or out: a 401 there is an answer, not an expired session. */
-const SESSION_ROUTES = new Set(['/auth/login', '/auth/login/mfa', '/auth/refresh', '/auth/logout']);
+const SESSION_ROUTES = new Set([
+  '/auth/login',
+  '/auth/login/mfa',
+  '/auth/login/passkey',
+  '/auth/refresh',
+  '/auth/logout',
+]);
 
 /**
  * Cookie mode, for browser apps on Warden's cookie login: the tokens stay in HttpOnly cookies that
@@ -63,6 +91,7 @@ const SESSION_ROUTES = new Set(['/auth/login', '/auth/login/mfa', '/auth/refresh
  */
 export function createWardenCookieClient(options: WardenCookieClientOptions): WardenCookieClient {
   const send = options.fetch ?? ((request: Request) => globalThis.fetch(request));
+  const ceremonies = options.webauthn ?? BROWSER_CEREMONIES;
   const base = new URL(options.baseUrl);
   const basePath = base.pathname.replace(/\/$/, '');
   const sessionClient = createClient<paths>({ baseUrl: options.baseUrl, fetch: send, credentials: 'include' });
@@ -125,8 +154,10 @@ export function createWardenCookieClient(options: WardenCookieClientOptions): Wa
       }
       return { user: data.user, expiresIn: data.expires_in };
     },
-    async completeMfa(code) {
-      const { data, error, response } = await sessionClient.POST('/auth/login/mfa', { body: codeBody(code) });
+    async completeMfa(factor) {
+      const body =
+        'passkey' in factor ? passkeyBody(await passkeyAssertion(sessionClient, ceremonies)) : codeBody(factor);
+      const { data, error, response } = await sessionClient.POST('/auth/login/mfa', { body });
       if (data) {
         attempts = new PendingSecondStep();
         return { user: data.user, expiresIn: data.expires_in };
@@ -136,14 +167,27 @@ export function createWardenCookieClient(options: WardenCookieClientOptions): Wa
       if (response.status === 401) return { error: attempts.failed(message, 401) };
       return { error: { reason: 'rejected', message, status: response.status, retryAfter: retryAfterOf(response) } };
     },
-    async stepUp(code) {
-      const { data, error, response } = await api.POST('/auth/mfa/verify', { body: codeBody(code) });
+    async stepUp(factor) {
+      const body =
+        'passkey' in factor ? passkeyBody(await passkeyAssertion(sessionClient, ceremonies)) : codeBody(factor);
+      const { data, error, response } = await api.POST('/auth/mfa/verify', { body });
       if (data && 'user' in data) return { user: data.user, expiresIn: data.expires_in };
       const message = messageOf(error, response.status);
       if (response.status === 400) return { error: { reason: 'wrong_code', message, status: 400 } };
       // 401 after the refresh-and-retry: there is no session to raise.
       if (response.status === 401) return { error: { reason: 'sign_in_again', message, status: 401 } };
       return { error: { reason: 'rejected', message, status: response.status, retryAfter: retryAfterOf(response) } };
+    },
+    async signInWithPasskey() {
+      const assertion = await passkeyAssertion(sessionClient, ceremonies);
+      const { data, error, response } = await sessionClient.POST('/auth/login/passkey', {
+        body: passkeyBody(assertion),
+      });
+      if (!data) return { error: error, status: response.status };
+      return { user: data.user, expiresIn: data.expires_in };
+    },
+    registerPasskey(name) {
+      return registerPasskeyWith(api, ceremonies, name);
     },
     async logout() {
       // The refresh cookie (Path=/auth) authenticates the logout when the access cookie has expired.

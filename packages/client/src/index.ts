@@ -3,6 +3,7 @@ export {
   createWardenClient,
   type BearerCodeResult,
   type BearerLoginResult,
+  type BearerPasskeyResult,
   type OAuthError,
   type WardenClient,
   type WardenClientOptions,
@@ -19,9 +20,18 @@ export {
 export {
   MFA_ATTEMPTS,
   type MfaRequired,
+  type PasskeyFactor,
+  type SecondFactor,
   type SecondFactorCode,
   type SecondFactorError,
   StepUpRequiredError,
 } from './second-factor.js';
+export {
+  BROWSER_CEREMONIES,
+  type Passkey,
+  type PasskeyCeremonies,
+  PasskeyOptionsError,
+  type PasskeyRegistrationResult,
+} from './passkeys.js';
 export { MemoryTokenStorage, type TokenSet, type TokenStorage } from './token-storage.js';
 export type { components, operations, paths } from './openapi.js';

@@ -989,7 +989,7 @@ export interface components {
              * @example password
              * @enum {string}
              */
-            grant_type: "password" | "refresh_token" | "urn:warden:params:oauth:grant-type:mfa-otp" | "urn:warden:params:oauth:grant-type:mfa-recovery-code";
+            grant_type: "password" | "refresh_token" | "urn:warden:params:oauth:grant-type:mfa-otp" | "urn:warden:params:oauth:grant-type:mfa-recovery-code" | "urn:warden:params:oauth:grant-type:passkey" | "urn:warden:params:oauth:grant-type:mfa-passkey";
             /**
              * @description Email or username (password grant)
              * @example alice@example.com
@@ -1019,6 +1019,13 @@ export interface components {
              * @example profile
              */
             scope?: string;
+            /**
+             * Format: uuid
+             * @description The challenge_id of POST /auth/passkeys/authentication/options (passkey and mfa-passkey grants)
+             */
+            challenge_id?: string;
+            /** @description The AuthenticationResponseJSON of navigator.credentials.get() as a JSON string (passkey and mfa-passkey grants) */
+            credential?: string;
         };
         TokenResponseDto: {
             /** @example eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl */
@@ -1200,7 +1207,9 @@ export interface components {
              */
             challenge_id?: string;
             /** @description With challenge_id: the AuthenticationResponseJSON of navigator.credentials.get() */
-            credential?: Record<string, never>;
+            credential?: {
+                [key: string]: unknown;
+            };
         };
         StartTotpDto: {
             /**

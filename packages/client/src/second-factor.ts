@@ -3,9 +3,17 @@ import type { components } from './openapi.js';
 /** A second factor as the user types it: a TOTP code or one of the recovery codes. */
 export type SecondFactorCode = { otp: string } | { recovery_code: string };
 
+/** One of the user's passkeys as the second step (the client runs the WebAuthn ceremony). */
+export interface PasskeyFactor {
+  passkey: true;
+}
+
+/** What `completeMfa` and `stepUp` take: a code, or `{ passkey: true }`. */
+export type SecondFactor = SecondFactorCode | PasskeyFactor;
+
 /** Warden wants a second factor before it opens a session: call `completeMfa` with a code. */
 export interface MfaRequired {
-  /** What this user can answer with: `totp`, `recovery_code` (and `passkey` once they have one). */
+  /** What this user can answer with: `totp`, `recovery_code`, and `passkey` when they have one. */
   methods: components['schemas']['MfaRequiredLoginDto']['mfa_methods'];
 }
 

@@ -1,12 +1,20 @@
 import createClient, { type Client } from 'openapi-fetch';
 import type { components, paths } from './openapi.js';
 import {
+  BROWSER_CEREMONIES,
+  type PasskeyCeremonies,
+  passkeyAssertion,
+  passkeyBody,
+  type PasskeyRegistrationResult,
+  registerPasskeyWith,
+} from './passkeys.js';
+import {
   codeBody,
   messageOf,
   type MfaRequired,
   PendingSecondStep,
   retryAfterOf,
-  type SecondFactorCode,
+  type SecondFactor,
   type SecondFactorError,
   SIGN_IN_AGAIN,
   stepUpChallenge,
@@ -18,6 +26,8 @@ export interface WardenClientOptions {
   baseUrl: string;
   storage?: TokenStorage;
   fetch?: (request: Request) => Promise<Response>;
+  /** The WebAuthn ceremonies (default: `@simplewebauthn/browser`'s startRegistration / startAuthentication). */
+  webauthn?: PasskeyCeremonies;
 }
 
 export interface WardenClient {
@@ -33,10 +43,23 @@ export interface WardenClient {
    * body is Warden's OAuth error.
    */
   login(username: string, password: string, scope?: string): Promise<BearerLoginResult>;
-  /** The second step of a login that answered `mfa`: the session's tokens, kept like a login's. */
-  completeMfa(code: SecondFactorCode): Promise<BearerCodeResult>;
-  /** Raises the current session to `aal2` (POST /auth/mfa/verify) and keeps the rotated tokens. */
-  stepUp(code: SecondFactorCode): Promise<BearerCodeResult>;
+  /**
+   * The second step of a login that answered `mfa`: the session's tokens, kept like a login's.
+   * `{ passkey: true }` runs the WebAuthn ceremony and sends the mfa-passkey grant; the passkey
+   * must be the same user's (another one counts as a wrong code).
+   */
+  completeMfa(factor: SecondFactor): Promise<BearerCodeResult>;
+  /** Raises the current session to `aal2` (POST /auth/mfa/verify, a code or `{ passkey: true }`) and keeps the rotated tokens. */
+  stepUp(factor: SecondFactor): Promise<BearerCodeResult>;
+  /**
+   * Passwordless sign-in: authentication options, the WebAuthn ceremony (the browser offers the
+   * passkeys it holds for this site; no email asked), then the passkey grant. Keeps the tokens of
+   * the new `aal2` session. Rejects with `PasskeyOptionsError` when Warden refuses to start (404
+   * passkeys off, 429), and with the browser's error when the user cancels.
+   */
+  signInWithPasskey(scope?: string): Promise<BearerPasskeyResult>;
+  /** Registers a passkey for the signed-in user: `{passkey}` (201) or `{error, status}`; needs `aal2` when MFA is on. */
+  registerPasskey(name?: string): Promise<PasskeyRegistrationResult>;
   /** Revokes the session on Warden (RFC 7009, with the refresh token) and forgets the tokens. */
   logout(): Promise<void>;
   /** Rotates the refresh token now; concurrent callers share one request. `null`: the session is over. */
@@ -51,12 +74,16 @@ export type BearerLoginResult =
   | { mfa: MfaRequired; tokens?: undefined; error?: undefined }
   | { error: OAuthError; tokens?: undefined; mfa?: undefined };
 
+export type BearerPasskeyResult = { tokens: TokenSet; error?: undefined } | { error: OAuthError; tokens?: undefined };
+
 export type BearerCodeResult =
   { tokens: TokenSet; error?: undefined } | { error: SecondFactorError; tokens?: undefined };
 
 type MfaRequiredBody = components['schemas']['MfaRequiredResponseDto'];
 const MFA_OTP_GRANT = 'urn:warden:params:oauth:grant-type:mfa-otp';
 const MFA_RECOVERY_CODE_GRANT = 'urn:warden:params:oauth:grant-type:mfa-recovery-code';
+const MFA_PASSKEY_GRANT = 'urn:warden:params:oauth:grant-type:mfa-passkey';
+const PASSKEY_GRANT = 'urn:warden:params:oauth:grant-type:passkey';
 
 const isMfaRequired = (error: unknown): error is MfaRequiredBody =>
   typeof error === 'object' && error !== null && (error as { error?: unknown }).error === 'mfa_required';
@@ -72,6 +99,7 @@ const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
  */
 export function createWardenClient(options: WardenClientOptions): WardenClient {
   const storage = options.storage ?? new MemoryTokenStorage();
+  const ceremonies = options.webauthn ?? BROWSER_CEREMONIES;
   const send = options.fetch ?? ((request: Request) => globalThis.fetch(request));
   const tokenClient = createClient<paths>({ baseUrl: options.baseUrl, fetch: send });
   let inFlight: Promise<TokenSet | null> | null = null;
@@ -143,13 +171,23 @@ export function createWardenClient(options: WardenClientOptions): WardenClient {
       await storage.set(data);
       return { tokens: data };
     },
-    async completeMfa(code) {
+    async completeMfa(factor) {
       const step = pending;
       if (!step) return { error: { reason: 'sign_in_again', message: SIGN_IN_AGAIN } };
-      const grant: components['schemas']['TokenRequestDto'] =
-        'otp' in code
-          ? { grant_type: MFA_OTP_GRANT, mfa_token: step.mfaToken, otp: code.otp }
-          : { grant_type: MFA_RECOVERY_CODE_GRANT, mfa_token: step.mfaToken, recovery_code: code.recovery_code };
+      let grant: components['schemas']['TokenRequestDto'];
+      if ('passkey' in factor) {
+        const { challenge_id, credential } = await passkeyAssertion(tokenClient, ceremonies);
+        grant = {
+          grant_type: MFA_PASSKEY_GRANT,
+          mfa_token: step.mfaToken,
+          challenge_id,
+          credential: JSON.stringify(credential),
+        };
+      } else if ('otp' in factor) {
+        grant = { grant_type: MFA_OTP_GRANT, mfa_token: step.mfaToken, otp: factor.otp };
+      } else {
+        grant = { grant_type: MFA_RECOVERY_CODE_GRANT, mfa_token: step.mfaToken, recovery_code: factor.recovery_code };
+      }
       const { data, error, response } = await tokenClient.POST('/auth/token', {
         body: grant,
         bodySerializer: formBody,
@@ -175,8 +213,10 @@ export function createWardenClient(options: WardenClientOptions): WardenClient {
         },
       };
     },
-    async stepUp(code) {
-      const { data, error, response } = await api.POST('/auth/mfa/verify', { body: codeBody(code) });
+    async stepUp(factor) {
+      const body =
+        'passkey' in factor ? passkeyBody(await passkeyAssertion(tokenClient, ceremonies)) : codeBody(factor);
+      const { data, error, response } = await api.POST('/auth/mfa/verify', { body });
       if (data && 'access_token' in data) {
         await storage.set(data);
         return { tokens: data };
@@ -186,6 +226,26 @@ export function createWardenClient(options: WardenClientOptions): WardenClient {
       // 401 after the refresh-and-retry: there is no session to raise.
       if (response.status === 401) return { error: { reason: 'sign_in_again', message, status: 401 } };
       return { error: { reason: 'rejected', message, status: response.status, retryAfter: retryAfterOf(response) } };
+    },
+    async signInWithPasskey(scope) {
+      pending = null;
+      const { challenge_id, credential } = await passkeyAssertion(tokenClient, ceremonies);
+      const { data, error } = await tokenClient.POST('/auth/token', {
+        body: {
+          grant_type: PASSKEY_GRANT,
+          challenge_id,
+          credential: JSON.stringify(credential),
+          ...(scope ? { scope } : {}),
+        },
+        bodySerializer: formBody,
+        headers: FORM,
+      });
+      if (!data) return { error: error as OAuthError };
+      await storage.set(data);
+      return { tokens: data };
+    },
+    registerPasskey(name) {
+      return registerPasskeyWith(api, ceremonies, name);
     },
     async logout() {
       pending = null;

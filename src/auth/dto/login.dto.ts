@@ -98,6 +98,7 @@ export class SecondFactorDto {
   @ApiProperty({
     required: false,
     type: Object,
+    additionalProperties: true,
     description: 'With challenge_id: the AuthenticationResponseJSON of navigator.credentials.get()',
   })
   @ValidateIf((o: SecondFactorDto) => o.challenge_id !== undefined || o.credential !== undefined)

@@ -28,6 +28,8 @@ export class TokenRequestDto {
       'refresh_token',
       'urn:warden:params:oauth:grant-type:mfa-otp',
       'urn:warden:params:oauth:grant-type:mfa-recovery-code',
+      'urn:warden:params:oauth:grant-type:passkey',
+      'urn:warden:params:oauth:grant-type:mfa-passkey',
     ],
     example: 'password',
   })
@@ -61,6 +63,20 @@ export class TokenRequestDto {
     example: 'profile',
   })
   scope?: string;
+
+  @ApiProperty({
+    required: false,
+    format: 'uuid',
+    description: 'The challenge_id of POST /auth/passkeys/authentication/options (passkey and mfa-passkey grants)',
+  })
+  challenge_id?: string;
+
+  @ApiProperty({
+    required: false,
+    description:
+      'The AuthenticationResponseJSON of navigator.credentials.get() as a JSON string (passkey and mfa-passkey grants)',
+  })
+  credential?: string;
 }
 
 /** The password grant's answer for a user with two-factor authentication on (400). */
