@@ -151,7 +151,10 @@ describe('OAuth clients: the admin routes', () => {
     secrets.push(old);
     const basic = (secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
     const grant = (secret: string) =>
-      http.post('/auth/token', { form: { grant_type: 'client_credentials' }, headers: { authorization: basic(secret) } });
+      http.post('/auth/token', {
+        form: { grant_type: 'client_credentials' },
+        headers: { authorization: basic(secret) },
+      });
     expect((await grant(old)).status).toBe(200);
     const rotated = await http.post(`/clients/${id}/secret`, { token: admin });
     expect(rotated.status).toBe(200);
@@ -195,7 +198,7 @@ describe('OAuth clients: the admin routes', () => {
     expect(defaults.scope).toBe('profile users:read users:write');
   });
 
-  it("deleting a client revokes its sessions at once, and leaves other sessions alone", async () => {
+  it('deleting a client revokes its sessions at once, and leaves other sessions alone', async () => {
     const made = await create({ name: 'Doomed', redirect_uris: ['https://d.example.com/cb'] });
     const id = made.body.client_id as string;
     await http.post('/auth/register', { json: { email: 'delegate@example.com', password: PASSWORD } });

@@ -32,7 +32,16 @@ import { TokenIssuerService } from './token-issuer.service.js';
 import { WellKnownController } from './well-known.controller.js';
 
 @Module({
-  imports: [UsersModule, SessionsModule, MailModule, AuditModule, LimitsModule, MfaModule, PasskeysModule, ClientsModule],
+  imports: [
+    UsersModule,
+    SessionsModule,
+    MailModule,
+    AuditModule,
+    LimitsModule,
+    MfaModule,
+    PasskeysModule,
+    ClientsModule,
+  ],
   controllers: [
     AuthController,
     BrowserAuthController,
