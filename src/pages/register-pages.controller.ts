@@ -99,6 +99,9 @@ export class RegisterPagesController {
     this.csrf.check(request, body);
     const returnTo = await safeReturnTo(formField(body, 'return_to'), this.clients);
     const email = formField(body, 'email')?.slice(0, EMAIL_MAX);
+    if (!formField(body, 'code')?.trim()) {
+      return this.renderVerify(request, reply, { returnTo, email, errors: ['Enter the code from the email.'] }, 400);
+    }
     const form = await formAs(body, VerifyEmailDto, ['email', 'code']);
     if (form.errors) return this.renderVerify(request, reply, { returnTo, email, errors: form.errors }, 400);
     try {
