@@ -40,7 +40,8 @@ import { TokenIssuerService } from './token-issuer.service.js';
 
 const EXAMPLE_SET_COOKIE =
   'access_token=…; Max-Age=900; Path=/; HttpOnly; Secure; SameSite=Lax, ' +
-  'refresh_token=…; Max-Age=2592000; Path=/auth; HttpOnly; Secure; SameSite=Strict';
+  'refresh_token=…; Max-Age=2592000; Path=/auth; HttpOnly; Secure; SameSite=Strict, ' +
+  'warden_session=…; Max-Age=2592000; Path=/; HttpOnly; Secure; SameSite=Lax';
 
 /** Cookie mode for browsers: the tokens never reach JavaScript. */
 @ApiTags('browser')
