@@ -121,7 +121,7 @@ export class BrowserAuthController {
   @ApiCookieAuth('cookie')
   @ApiOperation({
     summary: 'Rotates the refresh_token cookie and sets a new access_token cookie',
-    description: `Sends the refresh_token cookie (Path=/auth). Set-Cookie: ${EXAMPLE_SET_COOKIE}. On failure both cookies are cleared.`,
+    description: `Sends the refresh_token cookie (Path=/auth). Set-Cookie: ${EXAMPLE_SET_COOKIE}. On failure the cookies are cleared.`,
   })
   @ApiOkResponse({ type: RefreshResponseDto })
   @ApiUnauthorizedResponse({
