@@ -46,6 +46,13 @@ export interface SessionLine {
 
 const DATE_FORMAT = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
 
+const DAY_FORMAT = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' });
+
+/** "6 December 2026". */
+export function formatDay(date: Date): string {
+  return DAY_FORMAT.format(date);
+}
+
 /** "6 Dec 2026, 20:48 UTC". */
 export function formatDate(date: Date): string {
   return `${DATE_FORMAT.format(date)} UTC`;
@@ -130,6 +137,7 @@ export class AccountViewService {
       confirming: extras.confirming ?? null,
       recoveryCodes: extras.recoveryCodes ?? null,
       formatDate,
+      formatDay,
     };
   }
 }
