@@ -6,6 +6,7 @@ import { SetsAuthCookies } from '../auth/csrf.guard.js';
 import type { IssuedTokens } from '../auth/issued-tokens.js';
 import { LoginRefusedError, LoginThrottledError } from '../auth/login-errors.js';
 import { LoginService } from '../auth/login.service.js';
+import { ClientsService } from '../clients/clients.service.js';
 import { clientInfo } from '../common/client-info.js';
 import { AcceptsForm } from '../common/form-body.decorator.js';
 import { Public } from '../common/public.decorator.js';
@@ -18,7 +19,7 @@ import { PageCsrf } from './page-csrf.js';
 import { PageExceptionFilter } from './page-exception.filter.js';
 import { PageRenderer } from './page-renderer.js';
 import { retryAfterInWords } from './retry-after.js';
-import { RETURN_TO_REGISTRY, type RedirectUriRegistry, safeReturnTo } from './return-to.js';
+import { safeReturnTo } from './return-to.js';
 import { signInProviders } from './sign-in-providers.js';
 
 /** Where a signed-in browser goes when nothing (or nothing allowed) was asked for. */
@@ -28,7 +29,15 @@ interface LoginQuery {
   return_to?: unknown;
   prompt?: unknown;
   login_hint?: unknown;
+  notice?: unknown;
 }
+
+/** Messages other pages send the browser back here with (a fixed list: nothing from the URL is shown as text). */
+const NOTICES: Record<string, string> = {
+  verified: 'Your email address is verified. Sign in to continue.',
+  reset: 'Your password was changed. Sign in with the new one.',
+  signed_out: 'You are signed out.',
+};
 
 /** /login: email or username and password, a passkey, or another provider; then back to return_to. */
 @ApiExcludeController()
@@ -37,7 +46,7 @@ interface LoginQuery {
 export class LoginPageController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(RETURN_TO_REGISTRY) private readonly clients: RedirectUriRegistry,
+    private readonly clients: ClientsService,
     private readonly pages: PageRenderer,
     private readonly csrf: PageCsrf,
     private readonly browserSessions: BrowserSessionService,
@@ -58,7 +67,8 @@ export class LoginPageController {
       return this.pages.redirect(reply, returnTo ?? DEFAULT_RETURN_TO, 303);
     }
     const hint = typeof query.login_hint === 'string' ? query.login_hint.slice(0, 320) : undefined;
-    await this.renderForm(request, reply, { returnTo, username: hint });
+    const notice = typeof query.notice === 'string' ? NOTICES[query.notice] : undefined;
+    await this.renderForm(request, reply, { returnTo, username: hint, notice });
   }
 
   @Public()
@@ -72,7 +82,12 @@ export class LoginPageController {
     const username = formField(body, 'username')?.trim() ?? '';
     const password = formField(body, 'password') ?? '';
     if (username === '' || password === '') {
-      return this.renderForm(request, reply, { returnTo, username, error: 'Enter your email or username and your password.' }, 400);
+      return this.renderForm(
+        request,
+        reply,
+        { returnTo, username, error: 'Enter your email or username and your password.' },
+        400,
+      );
     }
     const client = clientInfo(request);
     try {
@@ -81,8 +96,11 @@ export class LoginPageController {
       if (outcome.mfaRequired) {
         setMfaCookie(reply, this.config, outcome.mfaToken);
         setPageMfaCookie(reply, this.config, outcome.mfaToken);
-        const next = returnTo ? `/mfa?return_to=${encodeURIComponent(returnTo)}` : '/mfa';
-        return this.pages.redirect(reply, next, 303);
+        const query = new URLSearchParams(returnTo ? { return_to: returnTo } : {});
+        // Only what the page offers: the token itself says nothing about the methods.
+        if (outcome.methods.includes('passkey')) query.set('passkey', '1');
+        const text = query.toString();
+        return this.pages.redirect(reply, text ? `/mfa?${text}` : '/mfa', 303);
       }
       this.setCookies(reply, outcome.issued);
       return this.pages.redirect(reply, returnTo ?? DEFAULT_RETURN_TO, 303);
@@ -94,7 +112,10 @@ export class LoginPageController {
   }
 
   /** A refused sign-in shown on the form: 401 wrong credentials, 403 unverified or disabled, 429 back-off. */
-  private refusal(error: unknown, reply: FastifyReply): { status: number; view: { error: string; unverified?: boolean } } | null {
+  private refusal(
+    error: unknown,
+    reply: FastifyReply,
+  ): { status: number; view: { error: string; unverified?: boolean } } | null {
     if (error instanceof LoginThrottledError) {
       reply.header('retry-after', String(error.retryAfter));
       return {
@@ -103,7 +124,8 @@ export class LoginPageController {
       };
     }
     if (error instanceof LoginRefusedError) {
-      if (error.reason === 'bad_credentials') return { status: 401, view: { error: 'Wrong email, username or password.' } };
+      if (error.reason === 'bad_credentials')
+        return { status: 401, view: { error: 'Wrong email, username or password.' } };
       if (error.reason === 'unverified') {
         return { status: 403, view: { error: 'Your email address is not verified yet.', unverified: true } };
       }
@@ -119,7 +141,7 @@ export class LoginPageController {
   private async renderForm(
     request: FastifyRequest,
     reply: FastifyReply,
-    view: { returnTo: string | null; username?: string; error?: string; unverified?: boolean },
+    view: { returnTo: string | null; username?: string; error?: string; unverified?: boolean; notice?: string },
     status = 200,
   ): Promise<void> {
     const passkeys = this.config.webauthn !== undefined;
