@@ -2,7 +2,8 @@ import { PASSWORD } from './support/accounts.js';
 import { resetDatabase, startApp, type TestApp } from './support/app.js';
 import { client, type Client, registerAndLogin } from './support/http.js';
 import { enableMfa, mailWithSubject, totpCode } from './support/mfa.js';
-import { PageBrowser, textOf } from './support/page-browser.js';
+import { accountPost, locationOf, signInOnPage, textOf } from './support/account-page.js';
+import { PageBrowser } from './support/pages.js';
 import { PASSKEY_ORIGIN, registerPasskey } from './support/passkeys.js';
 import { clearRedisLimits } from './support/redis.js';
 import { linesWithSecrets, mailEnv, SmtpSink } from './support/smtp-sink.js';
@@ -37,7 +38,7 @@ describe('/account over HTTP: two-factor, step-up, passkeys', () => {
     const email = `${prefix}${++n}@example.com`;
     const { user, tokens } = await registerAndLogin(http, email);
     const browser = new PageBrowser(t.url);
-    await browser.signIn(email, PASSWORD);
+    await signInOnPage(browser, email, PASSWORD);
     return { email, user: user as { id: string }, browser, token: tokens.access_token };
   }
 
@@ -45,7 +46,7 @@ describe('/account over HTTP: two-factor, step-up, passkeys', () => {
 
   /** Starts an enrolment on the page; answers the page, its secret and factor id. */
   async function startEnrolment(browser: PageBrowser, name = 'Phone') {
-    const res = await browser.submit('/account/mfa/totp', { name });
+    const res = await accountPost(browser, '/account/mfa/totp', { name });
     expect(res.status).toBe(200);
     const secret = secretOf(res.text);
     secrets.push(secret);
@@ -72,7 +73,7 @@ describe('/account over HTTP: two-factor, step-up, passkeys', () => {
       expect(res.text).toMatch(/<img class="qr" src="data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+"/);
       expect(await one('SELECT confirmed_at FROM mfa_factors WHERE id = $1', [factorId])).toEqual({ confirmed_at: null });
 
-      const confirmed = await browser.submit('/account/mfa/totp/confirm', { factor_id: factorId, code: totpCode(secret) });
+      const confirmed = await accountPost(browser, '/account/mfa/totp/confirm', { factor_id: factorId, code: totpCode(secret) });
       expect(confirmed.status).toBe(200);
       const codes = recoveryCodesOf(confirmed.text);
       expect(codes).toHaveLength(10);
@@ -94,7 +95,7 @@ describe('/account over HTTP: two-factor, step-up, passkeys', () => {
       const { user, browser } = await signedIn();
       const { secret, factorId } = await startEnrolment(browser);
       const wrong = totpCode(secret) === '000000' ? '111111' : '000000';
-      const res = await browser.submit('/account/mfa/totp/confirm', { factor_id: factorId, code: wrong });
+      const res = await accountPost(browser, '/account/mfa/totp/confirm', { factor_id: factorId, code: wrong });
       expect(res.status).toBe(400);
       expect(textOf(res.text)).toContain('Invalid code');
       expect(factorIdOf(res.text)).toBe(factorId);
@@ -105,9 +106,9 @@ describe('/account over HTTP: two-factor, step-up, passkeys', () => {
         confirmed_at: null,
       });
       expect(await one('SELECT mfa_enabled FROM users WHERE id = $1', [user.id])).toEqual({ mfa_enabled: false });
-      const malformed = await browser.submit('/account/mfa/totp/confirm', { factor_id: 'nope', code: '123456' });
+      const malformed = await accountPost(browser, '/account/mfa/totp/confirm', { factor_id: 'nope', code: '123456' });
       expect(malformed.status).toBe(400);
-      const unknown = await browser.submit('/account/mfa/totp/confirm', {
+      const unknown = await accountPost(browser, '/account/mfa/totp/confirm', {
         factor_id: '00000000-0000-4000-8000-000000000000',
         code: totpCode(secret),
       });
@@ -118,9 +119,9 @@ describe('/account over HTTP: two-factor, step-up, passkeys', () => {
     it('regenerates the recovery codes (the old ones die) and turns MFA off by removing the factor', async () => {
       const { email, user, browser } = await signedIn();
       const { secret, factorId } = await startEnrolment(browser);
-      const first = await browser.submit('/account/mfa/totp/confirm', { factor_id: factorId, code: totpCode(secret) });
+      const first = await accountPost(browser, '/account/mfa/totp/confirm', { factor_id: factorId, code: totpCode(secret) });
       const oldCodes = recoveryCodesOf(first.text);
-      const again = await browser.submit('/account/mfa/recovery-codes');
+      const again = await accountPost(browser, '/account/mfa/recovery-codes');
       expect(again.status).toBe(200);
       const newCodes = recoveryCodesOf(again.text);
       expect(newCodes).toHaveLength(10);
@@ -128,9 +129,9 @@ describe('/account over HTTP: two-factor, step-up, passkeys', () => {
       secrets.push(...oldCodes, ...newCodes);
       expect(await one('SELECT count(*)::int AS n FROM mfa_recovery_codes WHERE user_id = $1', [user.id])).toEqual({ n: 10 });
 
-      const removed = await browser.submit(`/account/mfa/factors/${factorId}/delete`);
+      const removed = await accountPost(browser, `/account/mfa/factors/${factorId}/delete`);
       expect(removed.status).toBe(303);
-      expect(removed.location).toBe('/account');
+      expect(locationOf(removed)).toBe('/account');
       expect(await one('SELECT mfa_enabled FROM users WHERE id = $1', [user.id])).toEqual({ mfa_enabled: false });
       expect(await one('SELECT count(*)::int AS n FROM mfa_recovery_codes WHERE user_id = $1', [user.id])).toEqual({ n: 0 });
       expect(textOf((await browser.get('/account')).text)).toContain('Two-factor authentication is off.');
@@ -139,10 +140,10 @@ describe('/account over HTTP: two-factor, step-up, passkeys', () => {
 
     it('refuses new recovery codes while MFA is off (409) and a malformed factor id (400)', async () => {
       const { browser } = await signedIn();
-      const res = await browser.submit('/account/mfa/recovery-codes');
+      const res = await accountPost(browser, '/account/mfa/recovery-codes');
       expect(res.status).toBe(409);
       expect(textOf(res.text)).toContain('Two-factor authentication is off');
-      expect((await browser.submit('/account/mfa/factors/xyz/delete')).status).toBe(400);
+      expect((await accountPost(browser, '/account/mfa/factors/xyz/delete')).status).toBe(400);
     });
   });
 
@@ -163,13 +164,13 @@ describe('/account over HTTP: two-factor, step-up, passkeys', () => {
         [`/account/mfa/factors/${factorId}/delete`, {}],
       ] as const;
       for (const [action, fields] of attempts) {
-        const res = await browser.submit(action, { ...fields });
-        expect([action, res.status, res.location]).toEqual([action, 303, STEP_UP]);
+        const res = await accountPost(browser, action, { ...fields });
+        expect([action, res.status, locationOf(res)]).toEqual([action, 303, STEP_UP]);
       }
       expect(await one('SELECT password_hash, email FROM users WHERE id = $1', [user.id])).toEqual(before);
       expect(await one('SELECT count(*)::int AS n FROM mfa_factors WHERE user_id = $1', [user.id])).toEqual({ n: 1 });
       // Profile and sessions need no step-up, as in the API.
-      expect((await browser.submit('/account/profile', { display_name: 'Fine', username: '' })).status).toBe(303);
+      expect((await accountPost(browser, '/account/profile', { display_name: 'Fine', username: '' })).status).toBe(303);
     });
   });
 
@@ -179,24 +180,24 @@ describe('/account over HTTP: two-factor, step-up, passkeys', () => {
       const registered = await registerPasskey(http, token, new SoftAuthenticator(PASSKEY_ORIGIN), { name: 'Laptop' });
       expect(registered.status).toBe(201);
       const id = registered.body.id as string;
-      const page = await browser.open('/account');
-      expect(textOf(page.html)).toContain('Laptop');
-      expect(page.html).toContain('id="passkey-add"');
-      expect(page.html).toMatch(/<script src="\/assets\/account-passkey\.js"/);
+      const page = await browser.get('/account');
+      expect(textOf(page.text)).toContain('Laptop');
+      expect(page.text).toContain('id="passkey-add"');
+      expect(page.text).toMatch(/<script src="\/assets\/account-passkey\.js"/);
 
       const stranger = await signedIn();
-      expect((await stranger.browser.submit(`/account/passkeys/${id}/rename`, { name: 'Mine now' })).status).toBe(404);
-      expect((await stranger.browser.submit(`/account/passkeys/${id}/delete`)).status).toBe(404);
+      expect((await accountPost(stranger.browser, `/account/passkeys/${id}/rename`, { name: 'Mine now' })).status).toBe(404);
+      expect((await accountPost(stranger.browser, `/account/passkeys/${id}/delete`)).status).toBe(404);
 
-      const tooLong = await browser.submit(`/account/passkeys/${id}/rename`, { name: 'x'.repeat(65) });
+      const tooLong = await accountPost(browser, `/account/passkeys/${id}/rename`, { name: 'x'.repeat(65) });
       expect(tooLong.status).toBe(400);
       expect(textOf(tooLong.text)).toContain('name must be shorter than or equal to 64 characters');
-      const renamed = await browser.submit(`/account/passkeys/${id}/rename`, { name: 'Work laptop' });
+      const renamed = await accountPost(browser, `/account/passkeys/${id}/rename`, { name: 'Work laptop' });
       expect(renamed.status).toBe(303);
       expect(await one('SELECT name FROM passkeys WHERE id = $1', [id])).toEqual({ name: 'Work laptop' });
       expect(textOf((await browser.get('/account')).text)).toContain('The passkey was renamed.');
 
-      const deleted = await browser.submit(`/account/passkeys/${id}/delete`);
+      const deleted = await accountPost(browser, `/account/passkeys/${id}/delete`);
       expect(deleted.status).toBe(303);
       expect(await one('SELECT count(*)::int AS n FROM passkeys WHERE user_id = $1', [user.id])).toEqual({ n: 0 });
       expect(
@@ -213,9 +214,9 @@ describe('/account over HTTP: two-factor, step-up, passkeys', () => {
       await enableMfa(http, token);
       const id = registered.body.id as string;
       for (const action of [`/account/passkeys/${id}/rename`, `/account/passkeys/${id}/delete`]) {
-        const res = await browser.submit(action, { name: 'Changed' });
+        const res = await accountPost(browser, action, { name: 'Changed' });
         expect(res.status).toBe(303);
-        expect(res.location).toBe(STEP_UP);
+        expect(locationOf(res)).toBe(STEP_UP);
       }
       expect(await one('SELECT name FROM passkeys WHERE user_id = $1', [user.id])).toEqual({ name: 'Key' });
     });

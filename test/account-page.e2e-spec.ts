@@ -2,7 +2,8 @@ import { PASSWORD } from './support/accounts.js';
 import { resetDatabase, startApp, type TestApp } from './support/app.js';
 import { client, type Client, registerAndLogin } from './support/http.js';
 import { mailWithSubject } from './support/mfa.js';
-import { PageBrowser, textOf } from './support/page-browser.js';
+import { accountPost, locationOf, signInOnPage, textOf } from './support/account-page.js';
+import { PageBrowser } from './support/pages.js';
 import { clearRedisLimits } from './support/redis.js';
 import { codeIn, linesWithSecrets, mailEnv, SmtpSink } from './support/smtp-sink.js';
 
@@ -20,7 +21,7 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
     const email = `${prefix}${++n}@example.com`;
     const { user, tokens } = await registerAndLogin(http, email);
     const browser = new PageBrowser(t.url);
-    await browser.signIn(email, PASSWORD);
+    await signInOnPage(browser, email, PASSWORD);
     return { email, user: user as { id: string }, browser, token: tokens.access_token };
   }
 
@@ -41,7 +42,7 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
   it('sends a browser without a session to the sign-in page, and back to /account after it', async () => {
     const res = await new PageBrowser(t.url).get('/account');
     expect(res.status).toBe(303);
-    expect(res.location).toBe(LOGIN);
+    expect(locationOf(res)).toBe(LOGIN);
   });
 
   it('shows the signed-in user their account as an HTML page with the page headers', async () => {
@@ -71,9 +72,9 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
   describe('profile', () => {
     it('saves the display name and username, then says so once after the redirect', async () => {
       const { user, browser } = await signedIn();
-      const res = await browser.submit('/account/profile', { display_name: '  Ada Lovelace ', username: 'Ada.L' });
+      const res = await accountPost(browser, '/account/profile', { display_name: '  Ada Lovelace ', username: 'Ada.L' });
       expect(res.status).toBe(303);
-      expect(res.location).toBe('/account');
+      expect(locationOf(res)).toBe('/account');
       expect(await one('SELECT display_name, username FROM users WHERE id = $1', [user.id])).toEqual({
         display_name: 'Ada Lovelace',
         username: 'ada.l',
@@ -86,8 +87,8 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
 
     it('removes the username and display name when the fields are emptied', async () => {
       const { user, browser } = await signedIn();
-      await browser.submit('/account/profile', { display_name: 'X', username: `clear${n}` });
-      const res = await browser.submit('/account/profile', { display_name: '', username: '' });
+      await accountPost(browser, '/account/profile', { display_name: 'X', username: `clear${n}` });
+      const res = await accountPost(browser, '/account/profile', { display_name: '', username: '' });
       expect(res.status).toBe(303);
       expect(await one('SELECT display_name, username FROM users WHERE id = $1', [user.id])).toEqual({
         display_name: null,
@@ -97,7 +98,7 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
 
     it('refuses a bad username with 400 on the page, the input kept, nothing saved', async () => {
       const { user, browser } = await signedIn();
-      const res = await browser.submit('/account/profile', { display_name: 'Kept', username: 'a b' });
+      const res = await accountPost(browser, '/account/profile', { display_name: 'Kept', username: 'a b' });
       expect(res.status).toBe(400);
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
       expect(textOf(res.text)).toContain('username must be 3 to 32 characters of a-z, 0-9, _, . or -');
@@ -110,12 +111,12 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
 
     it('refuses a username another account has with 409, and a field the API does not know with 400', async () => {
       const first = await signedIn();
-      await first.browser.submit('/account/profile', { display_name: '', username: `taken${n}` });
+      await accountPost(first.browser, '/account/profile', { display_name: '', username: `taken${n}` });
       const second = await signedIn();
-      const taken = await second.browser.submit('/account/profile', { display_name: '', username: `taken${n - 1}` });
+      const taken = await accountPost(second.browser, '/account/profile', { display_name: '', username: `taken${n - 1}` });
       expect(taken.status).toBe(409);
       expect(textOf(taken.text)).toContain('Username is already taken');
-      const unknown = await second.browser.submit('/account/profile', { display_name: 'x', roles: 'admin' });
+      const unknown = await accountPost(second.browser, '/account/profile', { display_name: 'x', roles: 'admin' });
       expect(unknown.status).toBe(400);
       expect(textOf(unknown.text)).toContain('property roles should not exist');
       expect(await one('SELECT roles, display_name FROM users WHERE id = $1', [second.user.id])).toEqual({
@@ -128,13 +129,14 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
   describe('CSRF and Origin', () => {
     it('refuses a form without the token, with a wrong one, from another origin or without Origin: 403, nothing saved', async () => {
       const { user, browser } = await signedIn();
-      const { csrf } = await browser.open('/account');
+      await browser.get('/account');
+      const csrf = browser.csrf;
       const cases = [
-        browser.post('/account/profile', { form: { display_name: 'no token' } }),
-        browser.post('/account/profile', { form: { _csrf: `${csrf.slice(0, -2)}xx`, display_name: 'wrong' } }),
-        browser.post('/account/profile', { form: { _csrf: csrf, display_name: 'evil' }, origin: 'https://evil.example' }),
-        browser.post('/account/profile', { form: { _csrf: csrf, display_name: 'none' }, origin: null }),
-        browser.post('/account/sessions/revoke-others', { form: { _csrf: csrf }, origin: 'https://evil.example' }),
+        browser.post('/account/profile', { display_name: 'no token' }, { csrf: null }),
+        browser.post('/account/profile', { display_name: 'wrong' }, { csrf: `${csrf.slice(0, -2)}xx` }),
+        browser.post('/account/profile', { display_name: 'evil' }, { origin: 'https://evil.example' }),
+        browser.post('/account/profile', { display_name: 'none' }, { origin: null }),
+        browser.post('/account/sessions/revoke-others', {}, { origin: 'https://evil.example' }),
       ];
       for (const res of await Promise.all(cases)) {
         expect(res.status).toBe(403);
@@ -147,19 +149,21 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
     it('refuses a token made for another browser', async () => {
       const victim = await signedIn();
       const attacker = new PageBrowser(t.url);
-      await attacker.signIn(victim.email, PASSWORD);
-      const { csrf } = await attacker.open('/account');
-      const res = await victim.browser.post('/account/profile', { form: { _csrf: csrf, display_name: 'forged' } });
+      await signInOnPage(attacker, victim.email, PASSWORD);
+      await attacker.get('/account');
+      await victim.browser.get('/account');
+      const res = await victim.browser.post('/account/profile', { display_name: 'forged' }, { csrf: attacker.csrf });
       // Each browser has its own CSRF cookie, so another browser's token does not match it.
-      expect(victim.browser.cookies.get('warden_csrf')).not.toBe(attacker.cookies.get('warden_csrf'));
+      expect(victim.browser.cookie('warden_csrf')).not.toBe(attacker.cookie('warden_csrf'));
       expect(res.status).toBe(403);
     });
 
     it('answers a forged form without any session with a 403 page, never JSON', async () => {
-      const res = await new PageBrowser(t.url).post('/account/password', {
-        form: { current_password: 'x', new_password: 'y' },
-        origin: 'https://evil.example',
-      });
+      const res = await new PageBrowser(t.url).post(
+        '/account/password',
+        { current_password: 'x', new_password: 'y' },
+        { origin: 'https://evil.example', csrf: null },
+      );
       expect(res.status).toBe(403);
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     });
@@ -168,13 +172,13 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
   describe('password', () => {
     it('changes it after the current password, ends the other sessions, keeps this one, mails a notice', async () => {
       const { email, browser, token } = await signedIn();
-      const res = await browser.submit('/account/password', {
+      const res = await accountPost(browser, '/account/password', {
         username: email,
         current_password: PASSWORD,
         new_password: 'a brand new passphrase',
       });
       expect(res.status).toBe(303);
-      expect(res.location).toBe('/account');
+      expect(locationOf(res)).toBe('/account');
       expect((await http.get('/users/me', { token })).status).toBe(401);
       const page = await browser.get('/account');
       expect(page.status).toBe(200);
@@ -189,7 +193,7 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
     it('refuses a wrong current password (403) and a weak new one (400), shown on the page, nothing changed', async () => {
       const { email, user, browser } = await signedIn();
       const before = await one('SELECT password_hash FROM users WHERE id = $1', [user.id]);
-      const wrong = await browser.submit('/account/password', {
+      const wrong = await accountPost(browser, '/account/password', {
         username: email,
         current_password: 'not my password',
         new_password: 'a brand new passphrase',
@@ -197,7 +201,7 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
       expect(wrong.status).toBe(403);
       expect(textOf(wrong.text)).toContain('Current password is incorrect');
       expect(wrong.text).not.toContain('not my password');
-      const weak = await browser.submit('/account/password', {
+      const weak = await accountPost(browser, '/account/password', {
         username: email,
         current_password: PASSWORD,
         new_password: 'password',
@@ -210,14 +214,14 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
       const { email, user, browser } = await signedIn();
       const before = await one('SELECT password_hash FROM users WHERE id = $1', [user.id]);
       for (let i = 0; i < 3; i++) {
-        const res = await browser.submit('/account/password', {
+        const res = await accountPost(browser, '/account/password', {
           username: email,
           current_password: `wrong ${i}`,
           new_password: 'a brand new passphrase',
         });
         expect(res.status).toBe(403);
       }
-      const locked = await browser.submit('/account/password', {
+      const locked = await accountPost(browser, '/account/password', {
         username: email,
         current_password: PASSWORD,
         new_password: 'a brand new passphrase',
@@ -233,7 +237,7 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
     it('mails a code to the new address, shows the pending change, and switches on the right code', async () => {
       const { email, user, browser } = await signedIn();
       const target = `new-${email}`;
-      const asked = await browser.submit('/account/email', { new_email: target, password: PASSWORD });
+      const asked = await accountPost(browser, '/account/email', { new_email: target, password: PASSWORD });
       expect(asked.status).toBe(303);
       const mail = await mailWithSubject(sink, target, 'Confirm your new Warden email address');
       const code = codeIn(mail);
@@ -243,12 +247,12 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
       expect(page.text).not.toContain(code);
 
       const wrongCode = code === '000000' ? '111111' : '000000';
-      const wrong = await browser.submit('/account/email/confirm', { code: wrongCode });
+      const wrong = await accountPost(browser, '/account/email/confirm', { code: wrongCode });
       expect(wrong.status).toBe(400);
       expect(textOf(wrong.text)).toContain('Invalid or expired code');
       expect(await one('SELECT email FROM users WHERE id = $1', [user.id])).toEqual({ email });
 
-      const done = await browser.submit('/account/email/confirm', { code });
+      const done = await accountPost(browser, '/account/email/confirm', { code });
       expect(done.status).toBe(303);
       expect(await one('SELECT email FROM users WHERE id = $1', [user.id])).toEqual({ email: target });
       await mailWithSubject(sink, email, 'Your Warden email address was changed');
@@ -258,13 +262,13 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
     it('refuses a wrong password (403), a taken address (409) and a malformed one (400); no code is mailed', async () => {
       const other = await signedIn();
       const { email, browser } = await signedIn();
-      const wrong = await browser.submit('/account/email', { new_email: `x-${email}`, password: 'nope nope' });
+      const wrong = await accountPost(browser, '/account/email', { new_email: `x-${email}`, password: 'nope nope' });
       expect(wrong.status).toBe(403);
       expect(textOf(wrong.text)).toContain('Password is incorrect');
       expect(wrong.text).toContain(`value="x-${email}"`);
-      const taken = await browser.submit('/account/email', { new_email: other.email, password: PASSWORD });
+      const taken = await accountPost(browser, '/account/email', { new_email: other.email, password: PASSWORD });
       expect(taken.status).toBe(409);
-      const malformed = await browser.submit('/account/email', { new_email: 'not-an-address', password: PASSWORD });
+      const malformed = await accountPost(browser, '/account/email', { new_email: 'not-an-address', password: PASSWORD });
       expect(malformed.status).toBe(400);
       expect(textOf(malformed.text)).toContain('new_email must be a valid email address');
       expect(sink.to(`x-${email}`)).toHaveLength(0);
@@ -274,15 +278,15 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
       const a = await signedIn();
       const b = await signedIn();
       const target = `shared${n}@example.com`;
-      expect((await a.browser.submit('/account/email', { new_email: target, password: PASSWORD })).status).toBe(303);
+      expect((await accountPost(a.browser, '/account/email', { new_email: target, password: PASSWORD })).status).toBe(303);
       const aCode = codeIn(await mailWithSubject(sink, target, 'Confirm your new Warden email address'));
       secrets.push(aCode);
       // The address's cooldown holds: b's request mails nothing, b has no change pending.
-      expect((await b.browser.submit('/account/email', { new_email: target, password: PASSWORD })).status).toBe(303);
-      const refused = await b.browser.submit('/account/email/confirm', { code: aCode });
+      expect((await accountPost(b.browser, '/account/email', { new_email: target, password: PASSWORD })).status).toBe(303);
+      const refused = await accountPost(b.browser, '/account/email/confirm', { code: aCode });
       expect(refused.status).toBe(400);
       expect(await one('SELECT email FROM users WHERE id = $1', [b.user.id])).toEqual({ email: b.email });
-      expect((await a.browser.submit('/account/email/confirm', { code: aCode })).status).toBe(303);
+      expect((await accountPost(a.browser, '/account/email/confirm', { code: aCode })).status).toBe(303);
       expect(await one('SELECT email FROM users WHERE id = $1', [a.user.id])).toEqual({ email: target });
     });
   });
@@ -291,9 +295,9 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
     it('lists the other sessions and signs one out: its token stops working, audited', async () => {
       const { user, browser, token } = await signedIn();
       const other = await one('SELECT id FROM sessions WHERE user_id = $1 ORDER BY created_at ASC LIMIT 1', [user.id]);
-      const page = await browser.open('/account');
-      expect(page.html).toContain(`/account/sessions/${other.id}/revoke`);
-      const res = await browser.submit(`/account/sessions/${other.id}/revoke`);
+      const page = await browser.get('/account');
+      expect(page.text).toContain(`/account/sessions/${other.id}/revoke`);
+      const res = await accountPost(browser, `/account/sessions/${other.id}/revoke`);
       expect(res.status).toBe(303);
       expect((await http.get('/users/me', { token })).status).toBe(401);
       expect((await one('SELECT revoked_reason FROM sessions WHERE id = $1', [other.id])).revoked_reason).toBe('signed_out');
@@ -308,7 +312,7 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
     it('signs out everywhere else and keeps this browser signed in', async () => {
       const { email, user, browser, token } = await signedIn();
       const second = await http.post('/auth/token', { form: { grant_type: 'password', username: email, password: PASSWORD } });
-      const res = await browser.submit('/account/sessions/revoke-others');
+      const res = await accountPost(browser, '/account/sessions/revoke-others');
       expect(res.status).toBe(303);
       expect((await http.get('/users/me', { token })).status).toBe(401);
       expect((await http.get('/users/me', { token: second.body.access_token })).status).toBe(401);
@@ -320,25 +324,25 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
       const stranger = await signedIn();
       const strangerSession = await one('SELECT id FROM sessions WHERE user_id = $1 LIMIT 1', [stranger.user.id]);
       const { user, browser } = await signedIn();
-      const malformed = await browser.submit('/account/sessions/not-a-uuid/revoke');
+      const malformed = await accountPost(browser, '/account/sessions/not-a-uuid/revoke');
       expect(malformed.status).toBe(400);
       expect(textOf(malformed.text)).toContain('Session id must be a UUID');
-      const foreign = await browser.submit(`/account/sessions/${strangerSession.id}/revoke`);
+      const foreign = await accountPost(browser, `/account/sessions/${strangerSession.id}/revoke`);
       expect(foreign.status).toBe(404);
       const current = await one(
         'SELECT id FROM sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1',
         [user.id],
       );
-      const own = await browser.submit(`/account/sessions/${current.id}/revoke`);
+      const own = await accountPost(browser, `/account/sessions/${current.id}/revoke`);
       expect(own.status).toBe(400);
       expect(await one('SELECT count(*)::int AS n FROM sessions WHERE revoked_at IS NOT NULL AND user_id IN ($1, $2)', [user.id, stranger.user.id])).toEqual({ n: 0 });
     });
 
     it('signs this browser out from the page: session revoked, cookies cleared, back to sign-in', async () => {
       const { user, browser } = await signedIn();
-      const res = await browser.submit('/account/sign-out');
+      const res = await accountPost(browser, '/account/sign-out');
       expect(res.status).toBe(303);
-      expect(res.location).toBe('/login');
+      expect(locationOf(res)).toBe('/login');
       expect((await browser.get('/account')).status).toBe(303);
       expect(await one("SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_reason = 'logout'", [user.id])).toEqual({ n: 1 });
     });
@@ -346,8 +350,8 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
 
   it('shows the security activity in words, newest first', async () => {
     const { browser } = await signedIn();
-    await browser.submit('/account/profile', { display_name: 'Activity', username: '' });
-    await browser.submit('/account/sessions/revoke-others');
+    await accountPost(browser, '/account/profile', { display_name: 'Activity', username: '' });
+    await accountPost(browser, '/account/sessions/revoke-others');
     await new Promise((r) => setTimeout(r, 300));
     const text = textOf((await browser.get('/account')).text);
     const activity = text.slice(text.indexOf('Security activity'));
