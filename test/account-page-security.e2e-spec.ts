@@ -172,6 +172,36 @@ describe('/account over HTTP: two-factor, step-up, passkeys', () => {
       // Profile and sessions need no step-up, as in the API.
       expect((await accountPost(browser, '/account/profile', { display_name: 'Fine', username: '' })).status).toBe(303);
     });
+
+    it('comes back from the step-up (sign-in form, then the TOTP step) at aal2, and the change then goes through', async () => {
+      const { email, user, browser, token } = await signedIn();
+      const { secret } = await enableMfa(http, token);
+      const fields = { username: email, current_password: PASSWORD, new_password: 'a brand new passphrase' };
+      const refused = await accountPost(browser, '/account/password', fields);
+      expect(locationOf(refused)).toBe(STEP_UP);
+
+      const form = await browser.get(STEP_UP);
+      expect(form.status).toBe(200);
+      const signedInAgain = await browser.post('/login', { username: email, password: PASSWORD, return_to: '/account' });
+      expect(signedInAgain.status).toBe(303);
+      const mfaStep = locationOf(signedInAgain)!;
+      expect(mfaStep).toBe('/mfa?return_to=%2Faccount');
+      expect((await browser.get(mfaStep)).status).toBe(200);
+      // The next time step: the enrolment already spent the current one.
+      const back = await browser.post('/mfa', { otp: totpCode(secret, 1), return_to: '/account' });
+      expect([back.status, locationOf(back)]).toEqual([303, '/account']);
+      const page = await browser.get('/account');
+      expect(textOf(page.text)).not.toContain("Confirm it's you.");
+
+      const changed = await accountPost(browser, '/account/password', fields);
+      expect([changed.status, locationOf(changed)]).toEqual([303, '/account']);
+      const session = await one(
+        'SELECT acr FROM sessions WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC LIMIT 1',
+        [user.id],
+      );
+      expect(session.acr).toBe('aal2');
+      await mailWithSubject(sink, email, 'Your Warden password was changed');
+    });
   });
 
   describe('passkeys', () => {

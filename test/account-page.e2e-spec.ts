@@ -228,7 +228,7 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
       });
       expect(locked.status).toBe(429);
       expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(textOf(locked.text)).toContain('Too many attempts');
+      expect(textOf(locked.text)).toMatch(/Too many attempts. Try again in \d+ (second|minute)s?\./);
       expect(await one('SELECT password_hash FROM users WHERE id = $1', [user.id])).toEqual(before);
     });
   });

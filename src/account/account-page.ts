@@ -5,6 +5,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { BrowserSessionService } from '../pages/browser-session.service.js';
 import { PageCsrf } from '../pages/page-csrf.js';
 import { PageRenderer } from '../pages/page-renderer.js';
+import { retryAfterInWords } from '../pages/retry-after.js';
 import { type FlashKey, setFlash, takeFlash } from './account-flash.js';
 import {
   type AccountExtras,
@@ -152,7 +153,10 @@ export class AccountPage {
 /** The exception's message(s) as the page shows them; a server error never says more than that it failed. */
 export function errorMessages(error: HttpException): string[] {
   if (error.getStatus() >= 500) return ['Something went wrong on our side. Please try again.'];
-  if (error.getStatus() === 429) return ['Too many attempts. Please wait a moment and try again.'];
+  if (error.getStatus() === 429) {
+    const retryAfter = Number((error as HttpException & { headers?: Record<string, string> }).headers?.['Retry-After']);
+    return [`Too many attempts. Try again in ${retryAfterInWords(retryAfter > 0 ? retryAfter : 60)}.`];
+  }
   const response = error.getResponse();
   const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
   if (Array.isArray(message)) return message.map(String);
