@@ -71,9 +71,14 @@ describe('/account over HTTP: two-factor, step-up, passkeys', () => {
       const { res, secret, factorId } = await startEnrolment(browser);
       expect(res.headers.get('cache-control')).toBe('no-store');
       expect(res.text).toMatch(/<img class="qr" src="data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+"/);
-      expect(await one('SELECT confirmed_at FROM mfa_factors WHERE id = $1', [factorId])).toEqual({ confirmed_at: null });
+      expect(await one('SELECT confirmed_at FROM mfa_factors WHERE id = $1', [factorId])).toEqual({
+        confirmed_at: null,
+      });
 
-      const confirmed = await accountPost(browser, '/account/mfa/totp/confirm', { factor_id: factorId, code: totpCode(secret) });
+      const confirmed = await accountPost(browser, '/account/mfa/totp/confirm', {
+        factor_id: factorId,
+        code: totpCode(secret),
+      });
       expect(confirmed.status).toBe(200);
       const codes = recoveryCodesOf(confirmed.text);
       expect(codes).toHaveLength(10);
@@ -81,7 +86,9 @@ describe('/account over HTTP: two-factor, step-up, passkeys', () => {
       expect(textOf(confirmed.text)).toContain('Two-factor authentication is on.');
       expect(await one('SELECT mfa_enabled FROM users WHERE id = $1', [user.id])).toEqual({ mfa_enabled: true });
       // The confirming browser session proved the factor: it stands at aal2.
-      const session = await one('SELECT acr FROM sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1', [user.id]);
+      const session = await one('SELECT acr FROM sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1', [
+        user.id,
+      ]);
       expect(session.acr).toBe('aal2');
       await mailWithSubject(sink, email, 'Two-factor authentication is on for your Warden account');
 
@@ -119,7 +126,10 @@ describe('/account over HTTP: two-factor, step-up, passkeys', () => {
     it('regenerates the recovery codes (the old ones die) and turns MFA off by removing the factor', async () => {
       const { email, user, browser } = await signedIn();
       const { secret, factorId } = await startEnrolment(browser);
-      const first = await accountPost(browser, '/account/mfa/totp/confirm', { factor_id: factorId, code: totpCode(secret) });
+      const first = await accountPost(browser, '/account/mfa/totp/confirm', {
+        factor_id: factorId,
+        code: totpCode(secret),
+      });
       const oldCodes = recoveryCodesOf(first.text);
       const again = await accountPost(browser, '/account/mfa/recovery-codes');
       expect(again.status).toBe(200);
@@ -127,13 +137,17 @@ describe('/account over HTTP: two-factor, step-up, passkeys', () => {
       expect(newCodes).toHaveLength(10);
       expect(newCodes.some((c) => oldCodes.includes(c))).toBe(false);
       secrets.push(...oldCodes, ...newCodes);
-      expect(await one('SELECT count(*)::int AS n FROM mfa_recovery_codes WHERE user_id = $1', [user.id])).toEqual({ n: 10 });
+      expect(await one('SELECT count(*)::int AS n FROM mfa_recovery_codes WHERE user_id = $1', [user.id])).toEqual({
+        n: 10,
+      });
 
       const removed = await accountPost(browser, `/account/mfa/factors/${factorId}/delete`);
       expect(removed.status).toBe(303);
       expect(locationOf(removed)).toBe('/account');
       expect(await one('SELECT mfa_enabled FROM users WHERE id = $1', [user.id])).toEqual({ mfa_enabled: false });
-      expect(await one('SELECT count(*)::int AS n FROM mfa_recovery_codes WHERE user_id = $1', [user.id])).toEqual({ n: 0 });
+      expect(await one('SELECT count(*)::int AS n FROM mfa_recovery_codes WHERE user_id = $1', [user.id])).toEqual({
+        n: 0,
+      });
       expect(textOf((await browser.get('/account')).text)).toContain('Two-factor authentication is off.');
       await mailWithSubject(sink, email, 'Two-factor authentication is off for your Warden account');
     });
@@ -182,7 +196,11 @@ describe('/account over HTTP: two-factor, step-up, passkeys', () => {
 
       const form = await browser.get(STEP_UP);
       expect(form.status).toBe(200);
-      const signedInAgain = await browser.post('/login', { username: email, password: PASSWORD, return_to: '/account' });
+      const signedInAgain = await browser.post('/login', {
+        username: email,
+        password: PASSWORD,
+        return_to: '/account',
+      });
       expect(signedInAgain.status).toBe(303);
       const mfaStep = locationOf(signedInAgain)!;
       expect(mfaStep).toBe('/mfa?return_to=%2Faccount');
@@ -216,7 +234,9 @@ describe('/account over HTTP: two-factor, step-up, passkeys', () => {
       expect(page.text).toMatch(/<script src="\/assets\/account-passkey\.js"/);
 
       const stranger = await signedIn();
-      expect((await accountPost(stranger.browser, `/account/passkeys/${id}/rename`, { name: 'Mine now' })).status).toBe(404);
+      expect((await accountPost(stranger.browser, `/account/passkeys/${id}/rename`, { name: 'Mine now' })).status).toBe(
+        404,
+      );
       expect((await accountPost(stranger.browser, `/account/passkeys/${id}/delete`)).status).toBe(404);
 
       const tooLong = await accountPost(browser, `/account/passkeys/${id}/rename`, { name: 'x'.repeat(65) });
@@ -231,7 +251,9 @@ describe('/account over HTTP: two-factor, step-up, passkeys', () => {
       expect(deleted.status).toBe(303);
       expect(await one('SELECT count(*)::int AS n FROM passkeys WHERE user_id = $1', [user.id])).toEqual({ n: 0 });
       expect(
-        await one("SELECT count(*)::int AS n FROM auth_events WHERE user_id = $1 AND type = 'passkey_removed'", [user.id]),
+        await one("SELECT count(*)::int AS n FROM auth_events WHERE user_id = $1 AND type = 'passkey_removed'", [
+          user.id,
+        ]),
       ).toEqual({ n: 1 });
       const text = textOf((await browser.get('/account')).text);
       expect(text).toContain('Passkey removed');

@@ -58,7 +58,9 @@ describe('/account in Chromium', () => {
     // Another device of the same user, to sign out from the page.
     const other = await http.post('/auth/token', {
       form: { grant_type: 'password', username: EMAIL, password: PASSWORD },
-      headers: { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Version/18.0 Mobile Safari/604.1' },
+      headers: {
+        'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Version/18.0 Mobile Safari/604.1',
+      },
     });
     otherSessionToken = other.body.access_token;
 

@@ -72,7 +72,10 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
   describe('profile', () => {
     it('saves the display name and username, then says so once after the redirect', async () => {
       const { user, browser } = await signedIn();
-      const res = await accountPost(browser, '/account/profile', { display_name: '  Ada Lovelace ', username: 'Ada.L' });
+      const res = await accountPost(browser, '/account/profile', {
+        display_name: '  Ada Lovelace ',
+        username: 'Ada.L',
+      });
       expect(res.status).toBe(303);
       expect(locationOf(res)).toBe('/account');
       expect(await one('SELECT display_name, username FROM users WHERE id = $1', [user.id])).toEqual({
@@ -113,7 +116,10 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
       const first = await signedIn();
       await accountPost(first.browser, '/account/profile', { display_name: '', username: `taken${n}` });
       const second = await signedIn();
-      const taken = await accountPost(second.browser, '/account/profile', { display_name: '', username: `taken${n - 1}` });
+      const taken = await accountPost(second.browser, '/account/profile', {
+        display_name: '',
+        username: `taken${n - 1}`,
+      });
       expect(taken.status).toBe(409);
       expect(textOf(taken.text)).toContain('Username is already taken');
       const unknown = await accountPost(second.browser, '/account/profile', { display_name: 'x', roles: 'admin' });
@@ -268,7 +274,10 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
       expect(wrong.text).toContain(`value="x-${email}"`);
       const taken = await accountPost(browser, '/account/email', { new_email: other.email, password: PASSWORD });
       expect(taken.status).toBe(409);
-      const malformed = await accountPost(browser, '/account/email', { new_email: 'not-an-address', password: PASSWORD });
+      const malformed = await accountPost(browser, '/account/email', {
+        new_email: 'not-an-address',
+        password: PASSWORD,
+      });
       expect(malformed.status).toBe(400);
       expect(textOf(malformed.text)).toContain('new_email must be a valid email address');
       expect(sink.to(`x-${email}`)).toHaveLength(0);
@@ -278,11 +287,15 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
       const a = await signedIn();
       const b = await signedIn();
       const target = `shared${n}@example.com`;
-      expect((await accountPost(a.browser, '/account/email', { new_email: target, password: PASSWORD })).status).toBe(303);
+      expect((await accountPost(a.browser, '/account/email', { new_email: target, password: PASSWORD })).status).toBe(
+        303,
+      );
       const aCode = codeIn(await mailWithSubject(sink, target, 'Confirm your new Warden email address'));
       secrets.push(aCode);
       // The address's cooldown holds: b's request mails nothing, b has no change pending.
-      expect((await accountPost(b.browser, '/account/email', { new_email: target, password: PASSWORD })).status).toBe(303);
+      expect((await accountPost(b.browser, '/account/email', { new_email: target, password: PASSWORD })).status).toBe(
+        303,
+      );
       const refused = await accountPost(b.browser, '/account/email/confirm', { code: aCode });
       expect(refused.status).toBe(400);
       expect(await one('SELECT email FROM users WHERE id = $1', [b.user.id])).toEqual({ email: b.email });
@@ -300,7 +313,9 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
       const res = await accountPost(browser, `/account/sessions/${other.id}/revoke`);
       expect(res.status).toBe(303);
       expect((await http.get('/users/me', { token })).status).toBe(401);
-      expect((await one('SELECT revoked_reason FROM sessions WHERE id = $1', [other.id])).revoked_reason).toBe('signed_out');
+      expect((await one('SELECT revoked_reason FROM sessions WHERE id = $1', [other.id])).revoked_reason).toBe(
+        'signed_out',
+      );
       expect(textOf((await browser.get('/account')).text)).toContain('The session was signed out.');
       const deadline = Date.now() + 5000;
       while (!(await one("SELECT id FROM auth_events WHERE user_id = $1 AND type = 'session_revoked'", [user.id]))) {
@@ -311,13 +326,17 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
 
     it('signs out everywhere else and keeps this browser signed in', async () => {
       const { email, user, browser, token } = await signedIn();
-      const second = await http.post('/auth/token', { form: { grant_type: 'password', username: email, password: PASSWORD } });
+      const second = await http.post('/auth/token', {
+        form: { grant_type: 'password', username: email, password: PASSWORD },
+      });
       const res = await accountPost(browser, '/account/sessions/revoke-others');
       expect(res.status).toBe(303);
       expect((await http.get('/users/me', { token })).status).toBe(401);
       expect((await http.get('/users/me', { token: second.body.access_token })).status).toBe(401);
       expect((await browser.get('/account')).status).toBe(200);
-      expect(await one('SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL', [user.id])).toEqual({ n: 1 });
+      expect(
+        await one('SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL', [user.id]),
+      ).toEqual({ n: 1 });
     });
 
     it("answers 400 for a malformed id, 404 for another user's session, 400 for this one; nothing revoked", async () => {
@@ -329,13 +348,17 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
       expect(textOf(malformed.text)).toContain('Session id must be a UUID');
       const foreign = await accountPost(browser, `/account/sessions/${strangerSession.id}/revoke`);
       expect(foreign.status).toBe(404);
-      const current = await one(
-        'SELECT id FROM sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1',
-        [user.id],
-      );
+      const current = await one('SELECT id FROM sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1', [
+        user.id,
+      ]);
       const own = await accountPost(browser, `/account/sessions/${current.id}/revoke`);
       expect(own.status).toBe(400);
-      expect(await one('SELECT count(*)::int AS n FROM sessions WHERE revoked_at IS NOT NULL AND user_id IN ($1, $2)', [user.id, stranger.user.id])).toEqual({ n: 0 });
+      expect(
+        await one('SELECT count(*)::int AS n FROM sessions WHERE revoked_at IS NOT NULL AND user_id IN ($1, $2)', [
+          user.id,
+          stranger.user.id,
+        ]),
+      ).toEqual({ n: 0 });
     });
 
     it('signs this browser out from the page: session revoked, cookies cleared, back to sign-in', async () => {
@@ -344,7 +367,11 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
       expect(res.status).toBe(303);
       expect(locationOf(res)).toBe('/login');
       expect((await browser.get('/account')).status).toBe(303);
-      expect(await one("SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_reason = 'logout'", [user.id])).toEqual({ n: 1 });
+      expect(
+        await one("SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_reason = 'logout'", [
+          user.id,
+        ]),
+      ).toEqual({ n: 1 });
     });
   });
 

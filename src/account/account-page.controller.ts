@@ -66,43 +66,47 @@ export class AccountPageController {
   @AcceptsForm()
   @Post('profile')
   profile(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Body() body: unknown): Promise<void> {
-    return this.page.action(request, reply, body, { section: 'profile', keep: ['username', 'display_name'] }, async (viewer) => {
-      // An emptied field removes the value, as null does in PATCH /users/me.
-      const fields = { ...(body as Record<string, unknown>) };
-      const clearUsername = typeof fields.username === 'string' && fields.username.trim() === '';
-      if (clearUsername) delete fields.username;
-      const dto = await validForm(UpdateMeDto, fields);
-      await this.account.updateProfile(viewer.user.id, {
-        username: clearUsername ? null : dto.username,
-        displayName: 'display_name' in fields ? (dto.display_name ?? null) : undefined,
-      });
-      return 'profile_saved';
-    });
+    return this.page.action(
+      request,
+      reply,
+      body,
+      { section: 'profile', keep: ['username', 'display_name'] },
+      async (viewer) => {
+        // An emptied field removes the value, as null does in PATCH /users/me.
+        const fields = { ...(body as Record<string, unknown>) };
+        const clearUsername = typeof fields.username === 'string' && fields.username.trim() === '';
+        if (clearUsername) delete fields.username;
+        const dto = await validForm(UpdateMeDto, fields);
+        await this.account.updateProfile(viewer.user.id, {
+          username: clearUsername ? null : dto.username,
+          displayName: 'display_name' in fields ? (dto.display_name ?? null) : undefined,
+        });
+        return 'profile_saved';
+      },
+    );
   }
 
   @RateLimited()
   @AcceptsForm()
   @Post('email')
-  requestEmail(
-    @Req() request: FastifyRequest,
-    @Res() reply: FastifyReply,
-    @Body() body: unknown,
-  ): Promise<void> {
-    return this.page.action(request, reply, body, { section: 'email', stepUp: true, keep: ['new_email'] }, async (viewer) => {
-      const dto = await validForm(ChangeEmailDto, body);
-      await this.emailChange.request(viewer.user.id, dto.new_email, dto.password, clientInfo(request));
-      return 'email_code_sent';
-    });
+  requestEmail(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Body() body: unknown): Promise<void> {
+    return this.page.action(
+      request,
+      reply,
+      body,
+      { section: 'email', stepUp: true, keep: ['new_email'] },
+      async (viewer) => {
+        const dto = await validForm(ChangeEmailDto, body);
+        await this.emailChange.request(viewer.user.id, dto.new_email, dto.password, clientInfo(request));
+        return 'email_code_sent';
+      },
+    );
   }
 
   @RateLimited()
   @AcceptsForm()
   @Post('email/confirm')
-  confirmEmail(
-    @Req() request: FastifyRequest,
-    @Res() reply: FastifyReply,
-    @Body() body: unknown,
-  ): Promise<void> {
+  confirmEmail(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Body() body: unknown): Promise<void> {
     return this.page.action(request, reply, body, { section: 'email' }, async (viewer) => {
       const code = field(body, 'code').trim();
       if (!/^\d{4,10}$/.test(code)) throw new BadRequestException(['code must be the digits from the mail']);
@@ -121,7 +125,12 @@ export class AccountPageController {
       // The form's hidden username field is for password managers only.
       const { username: _username, ...fields } = { ...(body as Record<string, unknown>) };
       const dto = await validForm(ChangePasswordDto, fields);
-      await this.account.changePassword(principalOf(viewer), dto.current_password, dto.new_password, clientInfo(request));
+      await this.account.changePassword(
+        principalOf(viewer),
+        dto.current_password,
+        dto.new_password,
+        clientInfo(request),
+      );
       return 'password_changed';
     });
   }

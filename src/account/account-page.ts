@@ -67,7 +67,12 @@ export class AccountPage {
     const flash = extras.flash === undefined ? takeFlash(request, reply, this.config.cookieSecure) : extras.flash;
     const data = await this.view.build(viewer, { ...extras, flash });
     const scripts = data.passkeys.available ? ['/assets/simplewebauthn-browser.js', '/assets/account-passkey.js'] : [];
-    return this.renderer.render(reply, 'account', { ...data, scripts, csrfToken: this.csrf.token(request, reply) }, status);
+    return this.renderer.render(
+      reply,
+      'account',
+      { ...data, scripts, csrfToken: this.csrf.token(request, reply) },
+      status,
+    );
   }
 
   async action(

@@ -1,4 +1,14 @@
-import { BadRequestException, Body, Controller, NotFoundException, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  NotFoundException,
+  Param,
+  Post,
+  Req,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { isUUID } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -109,27 +119,29 @@ export class AccountSecurityController {
   @Post('mfa/totp/confirm')
   confirmTotp(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Body() body: unknown): Promise<void> {
     const factorId = field(body, 'factor_id');
-    return this.page.action(request, reply, body, {
+    return this.page.action(
+      request,
+      reply,
+      body,
+      {
         section: 'mfa',
         // A wrong code: the confirmation form again (the enrolment lives on); gone (404): start again.
         refusedExtras: (error) => (error.getStatus() === 400 && isUUID(factorId) ? { confirming: { factorId } } : {}),
-      }, async (viewer) => {
-      uuidParam(factorId, 'Factor');
-      const code = field(body, 'code').replace(/\s/g, '');
-      if (!/^\d{6,8}$/.test(code)) throw new BadRequestException('Enter the 6-digit code your app shows');
-      const { recoveryCodes } = await this.mfa.confirm(actorOf(viewer, request), factorId, code);
-      return recoveryCodes ? { show: { recoveryCodes, flash: 'Two-factor authentication is on.' } } : 'factor_added';
-    });
+      },
+      async (viewer) => {
+        uuidParam(factorId, 'Factor');
+        const code = field(body, 'code').replace(/\s/g, '');
+        if (!/^\d{6,8}$/.test(code)) throw new BadRequestException('Enter the 6-digit code your app shows');
+        const { recoveryCodes } = await this.mfa.confirm(actorOf(viewer, request), factorId, code);
+        return recoveryCodes ? { show: { recoveryCodes, flash: 'Two-factor authentication is on.' } } : 'factor_added';
+      },
+    );
   }
 
   @RateLimited()
   @AcceptsForm()
   @Post('mfa/recovery-codes')
-  regenerateCodes(
-    @Req() request: FastifyRequest,
-    @Res() reply: FastifyReply,
-    @Body() body: unknown,
-  ): Promise<void> {
+  regenerateCodes(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Body() body: unknown): Promise<void> {
     return this.page.action(request, reply, body, { section: 'mfa', stepUp: true }, async (viewer) => {
       const recoveryCodes = await this.mfa.regenerateRecoveryCodes(actorOf(viewer, request));
       return { show: { recoveryCodes, flash: 'New recovery codes: the old ones no longer work.' } };
