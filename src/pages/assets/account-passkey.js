@@ -57,8 +57,13 @@
       })
       .then(function () {
         say('Passkey added.');
-        window.location.assign('/account#passkeys');
-        window.location.reload();
+        // A GET of /account shows the new passkey (never a reload of a page that answered a POST).
+        if (window.location.pathname === '/account') {
+          window.location.hash = 'passkeys';
+          window.location.reload();
+        } else {
+          window.location.assign('/account#passkeys');
+        }
       })
       .catch(function (error) {
         button.disabled = false;
