@@ -59,6 +59,6 @@ import { IdTokenService } from '../oidc/id-token.service.js';
     AppPassport,
     IdTokenService,
   ],
-  exports: [AccessTokenService, JwtKeysService, AppPassport, IdTokenService],
+  exports: [AccessTokenService, JwtKeysService, AppPassport, LoginService, IdTokenService],
 })
 export class AuthModule {}
