@@ -30,6 +30,7 @@ import { StepUpService } from './step-up.service.js';
 import { TokenInspectorService } from './token-inspector.service.js';
 import { TokenIssuerService } from './token-issuer.service.js';
 import { WellKnownController } from './well-known.controller.js';
+import { IdTokenService } from '../oidc/id-token.service.js';
 
 @Module({
   imports: [
@@ -68,6 +69,7 @@ import { WellKnownController } from './well-known.controller.js';
     LocalStrategy,
     JwtStrategy,
     AppPassport,
+    IdTokenService,
   ],
   exports: [
     AccessTokenService,
@@ -77,6 +79,7 @@ import { WellKnownController } from './well-known.controller.js';
     RegistrationService,
     EmailVerificationService,
     PasswordResetService,
+    IdTokenService,
   ],
 })
 export class AuthModule {}
