@@ -43,6 +43,7 @@ export default {
         ...base.moduleNameMapper,
         '^@warden/nestjs$': '<rootDir>/packages/nestjs/src/index.ts',
         '^@warden/client$': '<rootDir>/packages/client/src/index.ts',
+        '^@warden/testing$': '<rootDir>/packages/testing/src/index.ts',
       },
     },
     // The HAProxy cluster of deploy/ (npm run test:cluster): needs the build, haproxy, Postgres and Redis.
