@@ -104,11 +104,11 @@ describe('examples/jest-app, tested against an in-process Warden', () => {
   it('refuses an expired token once the clock moved past its 15 minutes, without waiting for them', async () => {
     const user = await warden.createUser();
     const { access_token } = await warden.tokenFor(user);
-    warden.clock.advance('16m');
+    await warden.clock.advance('16m');
     try {
       expect((await call('GET', '/balance', access_token)).status).toBe(401);
     } finally {
-      warden.clock.reset();
+      await warden.clock.reset();
     }
   });
 

@@ -7,12 +7,15 @@ import { parseDurationSeconds } from '../../../src/config/duration.js';
  * Timers are not touched: nothing fires early, expiry is simply judged at the later time.
  */
 export interface WardenClock {
-  /** Moves now forward by a duration: milliseconds, or `'30s'`, `'16m'`, `'2h'`, `'31d'`. */
-  advance(by: number | string): void;
+  /**
+   * Moves now forward by a duration: milliseconds, or `'30s'`, `'16m'`, `'2h'`, `'31d'`. In the
+   * process of startWarden() it has moved when the call returns; await it with connectWarden().
+   */
+  advance(by: number | string): Promise<void>;
   /** How far now is ahead of the real time, in ms. */
   readonly offsetMs: number;
   /** Back to the real time. */
-  reset(): void;
+  reset(): Promise<void>;
 }
 
 type DateConstructor = typeof Date;
@@ -73,10 +76,14 @@ export function createClock(): WardenClock {
   return {
     advance(by) {
       install().offsetMs += toMs(by);
+      return Promise.resolve();
     },
     get offsetMs() {
       return state()?.offsetMs ?? 0;
     },
-    reset: uninstall,
+    reset() {
+      uninstall();
+      return Promise.resolve();
+    },
   };
 }

@@ -32,7 +32,7 @@ export interface Mailbox {
   /** The oldest mail to this address not yet taken; waits for it until `timeout`. */
   next(options?: NextOptions): Promise<ReceivedMail>;
   /** Every mail to this address so far, taken or not. */
-  all(): ReceivedMail[];
+  all(): Promise<ReceivedMail[]>;
 }
 
 const CODE = /\bcode\b[^\d\n]*?\b(\d{4,10})\b/i;
@@ -71,7 +71,7 @@ export class MailStore {
   mailbox(address: string): Mailbox {
     return {
       next: (options = {}) => this.next(address, options),
-      all: () => this.mails.filter((m) => same(m.to, address)).map(strip),
+      all: () => Promise.resolve(this.mails.filter((m) => same(m.to, address)).map(strip)),
     };
   }
 

@@ -204,7 +204,7 @@ function wrap(
     async stop() {
       if (stopped) return;
       stopped = true;
-      clock.reset();
+      await clock.reset();
       unsubscribe();
       try {
         await app.close();

@@ -53,19 +53,19 @@ export interface TokenResponse {
 
 const STEP_MS = 30_000;
 
-/** A TOTP generator that never hands out a step Warden already took from it. */
-export function totpGenerator(secret: string): () => string {
+/** A TOTP generator that never hands out a step Warden already took from it (`lastStep()`: the last one). */
+export function totpGenerator(secret: string, lastStep = -Infinity): (() => string) & { lastStep(): number } {
   const key = Secret.fromBase32(secret);
-  let lastStep = -Infinity;
-  return () => {
+  const next = () => {
     const now = Math.floor(Date.now() / STEP_MS);
     const step = Math.max(now - 1, lastStep + 1);
     if (step > now + 1) {
-      throw new Error('totp(): three codes used in this 30-second window; call warden.clock.advance(30_000) first');
+      throw new Error('totp(): three codes used in this 30-second window; await warden.clock.advance(30_000) first');
     }
     lastStep = step;
     return TOTP.generate({ secret: key, timestamp: step * STEP_MS });
   };
+  return Object.assign(next, { lastStep: () => lastStep });
 }
 
 /** Password grant, then the TOTP step when Warden asks for it. */

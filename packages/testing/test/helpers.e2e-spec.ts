@@ -79,13 +79,13 @@ describe('the helpers of startWarden()', () => {
 
   it('totp() gives a fresh code each time Warden takes one, and says when a 30-second window is used up', async () => {
     // At the start of a 30-second step, so that no step boundary passes during the test.
-    warden.clock.advance(30_000 - (Date.now() % 30_000) + 500);
+    await warden.clock.advance(30_000 - (Date.now() % 30_000) + 500);
     const user = await warden.createUser({ mfa: 'totp' });
     // Three steps per window (previous, current, next): the enrolment took one, two logins take the rest.
     await warden.tokenFor(user);
     await warden.tokenFor(user);
-    expect(() => user.totp!()).toThrow(/advance\(30_000\)/);
-    warden.clock.advance(30_000);
+    expect(() => user.totp!()).toThrow(/advance\(30_000\) first/);
+    await warden.clock.advance(30_000);
     await expect(warden.tokenFor(user)).resolves.toMatchObject({ token_type: 'bearer' });
   });
 
@@ -153,9 +153,9 @@ describe('the helpers of startWarden()', () => {
     const user = await warden.createUser();
     const tokens = await warden.tokenFor(user);
     expect((await get(warden, '/users/me', tokens.access_token)).status).toBe(200);
-    warden.clock.advance('14m');
+    await warden.clock.advance('14m');
     expect((await get(warden, '/users/me', tokens.access_token)).status).toBe(200);
-    warden.clock.advance('2m');
+    await warden.clock.advance('2m');
     const expired = await get(warden, '/users/me', tokens.access_token);
     expect(expired.status).toBe(401);
   });
@@ -164,7 +164,7 @@ describe('the helpers of startWarden()', () => {
     const user = await warden.createUser();
     await post(warden, '/auth/forgot-password', { email: user.email });
     const mail = await warden.mailbox(user.email).next();
-    warden.clock.advance('31m');
+    await warden.clock.advance('31m');
     const reset = await post(warden, '/auth/reset-password', {
       token: mail.token,
       new_password: 'another long passphrase',
