@@ -26,7 +26,7 @@ export async function openMigratedPglite(dataDir: string | null): Promise<void> 
 }
 
 export function snapshotFile(): string {
-  return join(tmpdir(), `warden-testing-pglite-${fingerprint()}.tgz`);
+  return join(tmpdir(), `warden-testing-pglite-${fingerprint()}.tar`);
 }
 
 async function snapshot(): Promise<Blob> {
@@ -38,7 +38,7 @@ async function snapshot(): Promise<Blob> {
   await ds.initialize();
   try {
     await ds.runMigrations({ transaction: 'each' });
-    const dump = await (await getPGliteInstance()).dumpDataDir('gzip');
+    const dump = await (await getPGliteInstance()).dumpDataDir('none');
     // Written aside and renamed: parallel workers making it at once never read half a file.
     const partial = `${file}.${process.pid}.${Date.now()}`;
     await writeFile(partial, Buffer.from(await dump.arrayBuffer()));

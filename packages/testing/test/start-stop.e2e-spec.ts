@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { startWarden, type Warden } from '@warden/testing';
 
-const ours = () => readdirSync(tmpdir()).filter((name) => name.startsWith('warden-testing-') && !name.endsWith('.tgz'));
+const ours = () => readdirSync(tmpdir()).filter((name) => name.startsWith('warden-testing-') && !name.endsWith('.tar'));
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`;
 
 function report(label: string, warden: Warden, stopMs: number, rssDelta: number): void {
