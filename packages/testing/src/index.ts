@@ -1,11 +1,13 @@
-import type { SharedWarden } from './shared.js';
+import type { SharedWarden } from './shared-server.js';
 import type { StartWardenOptions, Warden } from './start-warden.js';
 
-export type { StartWardenOptions, Warden, WardenHelpers } from './start-warden.js';
+export type { StartWardenOptions, Warden } from './start-warden.js';
+export type { WardenHelpers } from './helpers.js';
 export type { WardenClock } from './clock.js';
 export type { Mailbox, NextOptions, ReceivedMail } from './mailbox.js';
 export type { CreateUserOptions, Role, TestUser, TokenOptions, TokenResponse } from './users.js';
-export { connectWarden, SHARED_WARDEN_ENV, type SharedWarden } from './shared.js';
+export { connectWarden, SHARED_WARDEN_ENV } from './shared.js';
+export type { SharedWarden } from './shared-server.js';
 
 // Warden's server is loaded on the first start only: a test file that merely connects to a
 // shared Warden (connectWarden) stays light.

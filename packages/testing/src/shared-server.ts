@@ -1,8 +1,13 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { SHARED_WARDEN_ENV, type SharedInfo, type SharedWarden, type WireUser } from './shared.js';
-import { startWarden, type StartWardenOptions } from './start-warden.js';
+import { SHARED_WARDEN_ENV, type SharedInfo, type WireUser } from './shared.js';
+import { startWarden, type StartWardenOptions, type Warden } from './start-warden.js';
 import type { TestUser } from './users.js';
+
+export interface SharedWarden {
+  readonly warden: Warden;
+  stop(): Promise<void>;
+}
 
 /**
  * For a jest globalSetup: starts one Warden for every test file of the run, plus a small control

@@ -1,6 +1,6 @@
 import { createClock, toMs, type WardenClock } from './clock.js';
 import { parseMail, type Mailbox, type ReceivedMail } from './mailbox.js';
-import type { Warden, WardenHelpers } from './start-warden.js';
+import type { WardenHelpers } from './helpers.js';
 import { type CreateUserOptions, passwordLogin, stepUp, type TestUser, totpGenerator } from './users.js';
 
 /** The variable through which a globalSetup hands the shared Warden to the test files. */
@@ -13,11 +13,6 @@ export interface SharedInfo {
   introspectionSecret: string;
   control: string;
   key: string;
-}
-
-export interface SharedWarden {
-  readonly warden: Warden;
-  stop(): Promise<void>;
 }
 
 /** A user as it crosses between processes (no functions). */

@@ -13,19 +13,14 @@ import { MAIL_TRANSPORT } from '../../../src/mail/mail-transport.js';
 import type { MemoryTransport } from '../../../src/mail/memory.transport.js';
 import { UserAdminService } from '../../../src/users/user-admin.service.js';
 import { UsersService } from '../../../src/users/users.service.js';
-import { createClock, type WardenClock } from './clock.js';
+import { createClock } from './clock.js';
+import type { WardenHelpers } from './helpers.js';
 import { openMigratedPglite } from './snapshot.js';
 import { call } from './http.js';
-import { type Mailbox, MailStore } from './mailbox.js';
-import {
-  type CreateUserOptions,
-  enrolTotp,
-  passwordLogin,
-  stepUp,
-  type TestUser,
-  type TokenOptions,
-  type TokenResponse,
-} from './users.js';
+import { MailStore } from './mailbox.js';
+import { type CreateUserOptions, enrolTotp, passwordLogin, stepUp, type TestUser } from './users.js';
+
+export type { WardenHelpers } from './helpers.js';
 
 export interface StartWardenOptions {
   /**
@@ -36,31 +31,6 @@ export interface StartWardenOptions {
   config?: Record<string, string>;
   /** `'memory'` (default) or `'temp-dir'`: the embedded database in a temporary directory, removed by stop(). */
   storage?: 'memory' | 'temp-dir';
-}
-
-/** The helpers of a started (or, see connectWarden, a shared) Warden. */
-export interface WardenHelpers {
-  /** `http://127.0.0.1:<port>` */
-  readonly url: string;
-  /** The `iss` of Warden's tokens (JWT_ISSUER, default APP_URL). */
-  readonly issuer: string;
-  /** The `aud` of Warden's tokens (JWT_AUDIENCE). */
-  readonly audience: string;
-  /** The INTROSPECTION_SECRET, for a resource server in introspection mode. */
-  readonly introspectionSecret: string;
-  readonly clock: WardenClock;
-  createUser(options?: CreateUserOptions): Promise<TestUser>;
-  /**
-   * Enrols a TOTP authenticator for a user made without one (through the API, in a session of its
-   * own that ends afterwards); sets `totp`, `totpSecret` and `recoveryCodes` on `user`. Sessions
-   * opened before stay at aal1: the case of stepUp().
-   */
-  enableTotp(user: TestUser): Promise<TestUser>;
-  /** A token response through the real password grant (and TOTP step). */
-  tokenFor(user: TestUser, options?: TokenOptions): Promise<TokenResponse>;
-  /** Raises the session of `accessToken` to aal2 with the user's TOTP (POST /auth/mfa/verify). */
-  stepUp(user: TestUser, accessToken: string): Promise<TokenResponse>;
-  mailbox(email: string): Mailbox;
 }
 
 export interface Warden extends WardenHelpers {
