@@ -25,6 +25,10 @@ export async function openMigratedPglite(dataDir: string | null): Promise<void> 
   await getPGliteInstance();
 }
 
+export function closePglite(): Promise<void> {
+  return PGliteInstance.close();
+}
+
 export function snapshotFile(): string {
   return join(tmpdir(), `warden-testing-pglite-${fingerprint()}.tar`);
 }

@@ -15,7 +15,7 @@ import { UserAdminService } from '../../../src/users/user-admin.service.js';
 import { UsersService } from '../../../src/users/users.service.js';
 import { createClock } from './clock.js';
 import type { WardenHelpers } from './helpers.js';
-import { openMigratedPglite } from './snapshot.js';
+import { closePglite, openMigratedPglite } from './snapshot.js';
 import { call } from './http.js';
 import { MailStore } from './mailbox.js';
 import { type CreateUserOptions, enrolTotp, passwordLogin, stepUp, type TestUser } from './users.js';
@@ -82,7 +82,9 @@ export async function startWarden(options: StartWardenOptions = {}): Promise<War
     throw new Error('startWarden: a Warden with the embedded database already runs in this test file; stop() it first');
   }
   if (env.MAIL_TRANSPORT !== 'memory') throw new Error('startWarden: MAIL_TRANSPORT must stay memory (mailbox())');
-  const dataDir = options.storage === 'temp-dir' ? await mkdtemp(join(tmpdir(), 'warden-testing-')) : null;
+  // Claimed before the first await: two starts at once in one file are refused too.
+  if (embedded) realm[RUNNING] = true;
+  let dataDir: string | null = null;
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -92,13 +94,11 @@ export async function startWarden(options: StartWardenOptions = {}): Promise<War
   });
   let app: NestFastifyApplication | undefined;
   try {
+    if (options.storage === 'temp-dir') dataDir = await mkdtemp(join(tmpdir(), 'warden-testing-'));
     // DATA_DIR is where an HS256 development secret would be kept: never used, JWT_SECRET is set.
     const config = loadConfig({ DATA_DIR: dataDir ?? tmpdir(), ...env });
     const t0 = performance.now();
-    if (embedded) {
-      realm[RUNNING] = true;
-      await openMigratedPglite(dataDir);
-    }
+    if (embedded) await openMigratedPglite(dataDir);
     const t1 = performance.now();
     app = await createApp(config, createPino(config.logLevel, sink, config.logFormat), { dataDir });
     const t2 = performance.now();
@@ -112,12 +112,15 @@ export async function startWarden(options: StartWardenOptions = {}): Promise<War
       phases: { databaseMs: t1 - t0, appMs: t2 - t1, listenMs: t3 - t2 },
       dataDir,
     };
+    const dir = dataDir;
     return wrap(app, config, `http://127.0.0.1:${port}`, logs, startup, async () => {
       if (embedded) delete realm[RUNNING];
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+      if (dir) await rm(dir, { recursive: true, force: true });
     });
   } catch (error) {
     await app?.close().catch(() => undefined);
+    // A start that failed before TypeORM took the database over must not leave it open.
+    if (embedded) await closePglite().catch(() => undefined);
     if (embedded) delete realm[RUNNING];
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
     throw error;

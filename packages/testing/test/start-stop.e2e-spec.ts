@@ -60,11 +60,24 @@ describe('startWarden() and stop()', () => {
     } finally {
       await first.stop();
     }
+    const both = await Promise.allSettled([startWarden(), startWarden()]);
+    expect(both.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    await (both.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<Warden>).value.stop();
     const second = await startWarden();
     // A fresh database: the first one's users are gone.
     const user = await second.createUser({ email: 'again@example.test' });
     await expect(second.tokenFor(user)).resolves.toHaveProperty('access_token');
     await second.stop();
+  });
+
+  it('fails a start on a bad setting with the configuration error, leaving nothing behind', async () => {
+    const before = ours();
+    await expect(startWarden({ storage: 'temp-dir', config: { JWT_ALGORITHM: 'ES256' } })).rejects.toThrow(
+      /JWT_PRIVATE_KEY_FILE or JWT_PRIVATE_KEY is required/,
+    );
+    expect(ours()).toEqual(before);
+    const warden = await startWarden();
+    await warden.stop();
   });
 
   it('takes Warden settings through config, and refuses another mail transport', async () => {
