@@ -235,7 +235,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   // `log` and `memory` (mail kept inside the process, for an app's tests: packages/testing) never deliver.
   if (isProduction && mailTransport !== 'smtp') {
-    throw new ConfigError(`MAIL_TRANSPORT=${mailTransport} is refused when NODE_ENV=production: production mail must leave`);
+    throw new ConfigError(
+      `MAIL_TRANSPORT=${mailTransport} is refused when NODE_ENV=production: production mail must leave`,
+    );
   }
   const introspectionSecret = str(env, 'INTROSPECTION_SECRET');
   if (introspectionSecret !== undefined && introspectionSecret.length < 32) {

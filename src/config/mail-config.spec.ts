@@ -45,7 +45,9 @@ describe('loadConfig: mail settings', () => {
       'memory',
     );
     expect(() => loadConfig({ ...base, MAIL_TRANSPORT: 'smtp' })).toThrow(/^MAIL_TRANSPORT=smtp needs SMTP_URL/);
-    expect(() => loadConfig({ ...base, MAIL_TRANSPORT: 'file' })).toThrow(/^MAIL_TRANSPORT must be one of smtp, log, memory/);
+    expect(() => loadConfig({ ...base, MAIL_TRANSPORT: 'file' })).toThrow(
+      /^MAIL_TRANSPORT must be one of smtp, log, memory/,
+    );
     for (const transport of ['memory', 'log']) {
       expect(() =>
         loadConfig({ ...base, NODE_ENV: 'production', SMTP_URL: 'smtp://u:p@mail:587', MAIL_TRANSPORT: transport }),
