@@ -43,7 +43,24 @@ export default {
         ...base.moduleNameMapper,
         '^@warden/nestjs$': '<rootDir>/packages/nestjs/src/index.ts',
         '^@warden/client$': '<rootDir>/packages/client/src/index.ts',
+        '^@warden/testing$': '<rootDir>/packages/testing/src/index.ts',
       },
+    },
+    // packages/testing's globalSetup recipe: one Warden for both files (run by packages/testing/test/shared.e2e-spec.ts).
+    {
+      ...base,
+      displayName: 'testing-shared',
+      testMatch: ['<rootDir>/packages/testing/test/shared/*.shared-spec.ts'],
+      globalSetup: '<rootDir>/packages/testing/test/shared/global-setup.mjs',
+      globalTeardown: '<rootDir>/packages/testing/test/shared/global-teardown.mjs',
+      moduleNameMapper: { ...base.moduleNameMapper, '^@warden/testing$': '<rootDir>/packages/testing/src/index.ts' },
+    },
+    // Twenty files, each starting its own Warden, in parallel workers (npm run test:testing-parallel).
+    {
+      ...base,
+      displayName: 'testing-parallel',
+      testMatch: ['<rootDir>/packages/testing/test/parallel/*.parallel-spec.ts'],
+      moduleNameMapper: { ...base.moduleNameMapper, '^@warden/testing$': '<rootDir>/packages/testing/src/index.ts' },
     },
     // The HAProxy cluster of deploy/ (npm run test:cluster): needs the build, haproxy, Postgres and Redis.
     { ...base, displayName: 'cluster', testMatch: ['<rootDir>/test/**/*.cluster-spec.ts'] },

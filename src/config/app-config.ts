@@ -6,6 +6,7 @@ import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 import { type WebauthnConfig, webauthnConfig } from './webauthn-config.js';
 
 export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256' | 'EdDSA';
+export type MailTransportName = 'smtp' | 'log' | 'memory';
 
 export interface AppConfig {
   port: number;
@@ -32,6 +33,8 @@ export interface AppConfig {
   refreshReuseGrace: number;
   smtpUrl?: string;
   mailFrom: string;
+  /** Where mail goes: SMTP, the log (development), or kept in the process (an in-process test server). */
+  mailTransport: MailTransportName;
   mail: {
     /** Slow poll of the outbox; new mail normally wakes the dispatcher at once (NOTIFY / in-process). */
     pollIntervalMs: number;
@@ -283,10 +286,23 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (!/^[^<>@\s]+@[^<>@\s]+$|<[^<>@\s]+@[^<>@\s]+>$/.test(mailFrom)) {
     throw new ConfigError(`MAIL_FROM must be an address or "Name <address>" (got "${mailFrom}")`);
   }
+  const mailTransport = (str(env, 'MAIL_TRANSPORT')?.toLowerCase() ?? (smtpUrl ? 'smtp' : 'log')) as MailTransportName;
+  if (!['smtp', 'log', 'memory'].includes(mailTransport)) {
+    throw new ConfigError(`MAIL_TRANSPORT must be one of smtp, log, memory (got "${mailTransport}")`);
+  }
+  if (mailTransport === 'smtp' && smtpUrl === undefined) {
+    throw new ConfigError('MAIL_TRANSPORT=smtp needs SMTP_URL');
+  }
   // The log transport is a development convenience; production mail must really leave.
   if (isProduction && smtpUrl === undefined) {
     throw new ConfigError(
       'SMTP_URL is required when NODE_ENV=production (the log mail transport is for development only)',
+    );
+  }
+  // `log` and `memory` (mail kept inside the process, for an app's tests: packages/testing) never deliver.
+  if (isProduction && mailTransport !== 'smtp') {
+    throw new ConfigError(
+      `MAIL_TRANSPORT=${mailTransport} is refused when NODE_ENV=production: production mail must leave`,
     );
   }
   const introspectionSecret = str(env, 'INTROSPECTION_SECRET');
@@ -343,6 +359,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     refreshReuseGrace: duration(env, 'REFRESH_REUSE_GRACE', '10s'),
     smtpUrl,
     mailFrom,
+    mailTransport,
     mail: {
       pollIntervalMs: int(env, 'MAIL_POLL_INTERVAL_MS', 2000, 50, 600000),
       retryBaseMs: int(env, 'MAIL_RETRY_BASE_MS', 5000, 10, 3600000),

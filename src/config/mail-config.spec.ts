@@ -36,4 +36,22 @@ describe('loadConfig: mail settings', () => {
     expect(loadConfig({ ...base, MAIL_FROM: 'noreply@acme.example' }).mailFrom).toBe('noreply@acme.example');
     expect(() => loadConfig({ ...base, MAIL_FROM: 'Acme' })).toThrow(/^MAIL_FROM must be an address/);
   });
+
+  it('chooses the transport: SMTP when SMTP_URL is set, else the log; MAIL_TRANSPORT=memory outside production only', () => {
+    expect(loadConfig(base).mailTransport).toBe('log');
+    expect(loadConfig({ ...base, SMTP_URL: 'smtp://u:p@mail:587' }).mailTransport).toBe('smtp');
+    expect(loadConfig({ ...base, MAIL_TRANSPORT: 'memory' }).mailTransport).toBe('memory');
+    expect(loadConfig({ ...base, SMTP_URL: 'smtp://u:p@mail:587', MAIL_TRANSPORT: 'Memory' }).mailTransport).toBe(
+      'memory',
+    );
+    expect(() => loadConfig({ ...base, MAIL_TRANSPORT: 'smtp' })).toThrow(/^MAIL_TRANSPORT=smtp needs SMTP_URL/);
+    expect(() => loadConfig({ ...base, MAIL_TRANSPORT: 'file' })).toThrow(
+      /^MAIL_TRANSPORT must be one of smtp, log, memory/,
+    );
+    for (const transport of ['memory', 'log']) {
+      expect(() =>
+        loadConfig({ ...base, NODE_ENV: 'production', SMTP_URL: 'smtp://u:p@mail:587', MAIL_TRANSPORT: transport }),
+      ).toThrow(new RegExp(`^MAIL_TRANSPORT=${transport} is refused when NODE_ENV=production`));
+    }
+  });
 });

@@ -1,0 +1,3 @@
+import { oneWarden } from './one-warden.js';
+
+oneWarden(5);

@@ -1,0 +1,3 @@
+import { checkSharedWarden } from './checks.js';
+
+checkSharedWarden('second');
