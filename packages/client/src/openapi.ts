@@ -179,7 +179,7 @@ export interface paths {
         put?: never;
         /**
          * OAuth2 token endpoint (RFC 6749)
-         * @description grant_type=password (first-party clients only, as RFC 9700 advises) or grant_type=refresh_token. HTTP Basic client credentials are ignored. For a user with two-factor authentication on, the right password answers 400 `mfa_required` with an `mfa_token` instead of tokens; the second step is this endpoint again with grant_type=urn:warden:params:oauth:grant-type:mfa-otp (mfa_token, otp) or grant_type=urn:warden:params:oauth:grant-type:mfa-recovery-code (mfa_token, recovery_code), which answers the token response of a new aal2 session with the scope asked in the first step. The mfa_token lives MFA_TOKEN_TTL (5 minutes), works once and dies after 5 wrong codes; a wrong code is `invalid_grant` and counts as a failed login in the back-off. A wrong password answers `invalid_grant` as for any account. grant_type=urn:warden:params:oauth:grant-type:passkey (challenge_id from POST /auth/passkeys/authentication/options, credential: the AuthenticationResponseJSON as a JSON string) signs in with a passkey: an aal2 session, amr ["hwk","user"]. An unknown passkey, a signature that does not verify, a used or expired challenge and a signature counter that did not grow are `invalid_grant`; failures count in the back-off per passkey. For an MFA user, grant_type=urn:warden:params:oauth:grant-type:mfa-passkey (mfa_token, challenge_id, credential) takes a passkey of the same user as the second step.
+         * @description grant_type=password (first-party clients only, as RFC 9700 advises) or grant_type=refresh_token. The password grant ignores client credentials (Swagger UI sends an empty Basic header). A refresh token issued to an OAuth client needs that client: a confidential one authenticates (client_secret_basic: form-encoded id and secret in HTTP Basic, or client_secret_post: client_id and client_secret), a public one sends client_id; the wrong client is `invalid_grant`. grant_type=client_credentials (confidential clients registered with it) answers an access token for the client itself (`sub` = client_id, no refresh token), with scopes out of the client's own. Bad client credentials: 401 `invalid_client` with `WWW-Authenticate: Basic realm="warden"`. For a user with two-factor authentication on, the right password answers 400 `mfa_required` with an `mfa_token` instead of tokens; the second step is this endpoint again with grant_type=urn:warden:params:oauth:grant-type:mfa-otp (mfa_token, otp) or grant_type=urn:warden:params:oauth:grant-type:mfa-recovery-code (mfa_token, recovery_code), which answers the token response of a new aal2 session with the scope asked in the first step. The mfa_token lives MFA_TOKEN_TTL (5 minutes), works once and dies after 5 wrong codes; a wrong code is `invalid_grant` and counts as a failed login in the back-off. A wrong password answers `invalid_grant` as for any account. grant_type=urn:warden:params:oauth:grant-type:passkey (challenge_id from POST /auth/passkeys/authentication/options, credential: the AuthenticationResponseJSON as a JSON string) signs in with a passkey: an aal2 session, amr ["hwk","user"]. An unknown passkey, a signature that does not verify, a used or expired challenge and a signature counter that did not grow are `invalid_grant`; failures count in the back-off per passkey. For an MFA user, grant_type=urn:warden:params:oauth:grant-type:mfa-passkey (mfa_token, challenge_id, credential) takes a passkey of the same user as the second step.
          */
         post: operations["AuthController_token"];
         delete?: never;
@@ -199,7 +199,7 @@ export interface paths {
         put?: never;
         /**
          * Browser login: sets the access_token and refresh_token cookies
-         * @description Set-Cookie: access_token=…; Max-Age=900; Path=/; HttpOnly; Secure; SameSite=Lax, refresh_token=…; Max-Age=2592000; Path=/auth; HttpOnly; Secure; SameSite=Strict. A request whose Origin is not APP_URL or in CORS_ORIGINS is refused (login CSRF).
+         * @description Set-Cookie: access_token=…; Max-Age=900; Path=/; HttpOnly; Secure; SameSite=Lax, refresh_token=…; Max-Age=2592000; Path=/auth; HttpOnly; Secure; SameSite=Strict, warden_session=…; Max-Age=2592000; Path=/; HttpOnly; Secure; SameSite=Lax. A request whose Origin is not APP_URL or in CORS_ORIGINS is refused (login CSRF).
          */
         post: operations["BrowserAuthController_login"];
         delete?: never;
@@ -219,7 +219,7 @@ export interface paths {
         put?: never;
         /**
          * Rotates the refresh_token cookie and sets a new access_token cookie
-         * @description Sends the refresh_token cookie (Path=/auth). Set-Cookie: access_token=…; Max-Age=900; Path=/; HttpOnly; Secure; SameSite=Lax, refresh_token=…; Max-Age=2592000; Path=/auth; HttpOnly; Secure; SameSite=Strict. On failure both cookies are cleared.
+         * @description Sends the refresh_token cookie (Path=/auth). Set-Cookie: access_token=…; Max-Age=900; Path=/; HttpOnly; Secure; SameSite=Lax, refresh_token=…; Max-Age=2592000; Path=/auth; HttpOnly; Secure; SameSite=Strict, warden_session=…; Max-Age=2592000; Path=/; HttpOnly; Secure; SameSite=Lax. On failure the cookies are cleared.
          */
         post: operations["BrowserAuthController_refresh"];
         delete?: never;
@@ -335,7 +335,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** RFC 8414 authorization server metadata */
+        /**
+         * RFC 8414 authorization server metadata
+         * @description With an asymmetric JWT_ALGORITHM it is the OpenID Connect discovery document too (userinfo, end_session, id_token algorithms, claims); under HS256 those parts are left out.
+         */
         get: operations["WellKnownController_metadata"];
         put?: never;
         post?: never;
@@ -465,6 +468,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every client, newest first (no secrets) */
+        get: operations["ClientsController_list"];
+        put?: never;
+        /**
+         * Register a client
+         * @description A confidential client gets its `client_secret` in this answer only. Redirect URIs: absolute, no fragment, https, http only on 127.0.0.1/[::1]/localhost (any port then matches), or a private-use scheme such as com.example.app:/callback; compared exactly.
+         */
+        post: operations["ClientsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/clients/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One client (no secret) */
+        get: operations["ClientsController_get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a client
+         * @description Its sessions are revoked on every instance at once (their tokens stop working), its pending codes go with it, and its client_credentials tokens stop working.
+         */
+        delete: operations["ClientsController_remove"];
+        options?: never;
+        head?: never;
+        /**
+         * Change name, redirect URIs, post-logout redirect URIs, scopes or first_party
+         * @description Type and grant types are fixed at registration. Removing a scope ends the client_credentials tokens that carry it.
+         */
+        patch: operations["ClientsController_update"];
+        trace?: never;
+    };
+    "/clients/{id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the secret of a confidential client
+         * @description Answers the new secret, shown only here. The old secret stops working at once, and so do the client_credentials tokens issued with it.
+         */
+        post: operations["ClientsController_rotateSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/mfa/totp": {
         parameters: {
             query?: never;
@@ -577,6 +646,71 @@ export interface paths {
          * @description Removes every factor and recovery code of the user and revokes every session; the user is mailed a notice and signs in with the password alone until they enrol again. A user without MFA is left as is.
          */
         delete: operations["MfaAdminController_resetMfa"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/openid-configuration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OpenID Provider metadata (OIDC Discovery 1.0)
+         * @description The same document as /.well-known/oauth-authorization-server (RFC 8414). Exists only with an asymmetric JWT_ALGORITHM (ES256, RS256, EdDSA); under HS256 this route answers 404.
+         */
+        get: operations["OidcDiscoveryController_configuration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/userinfo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Claims about the signed-in user (OpenID Connect UserInfo)
+         * @description OIDC Core 5.3. Needs an access token with the `openid` scope (Authorization: Bearer); answers `sub` and the claims of the token's other scopes (`email`: email, email_verified; `profile`: name, preferred_username, updated_at) as the account is now. Errors as RFC 6750: 401 with `WWW-Authenticate: Bearer ... error="invalid_token"` for a bad, expired or revoked token, 403 `insufficient_scope` without `openid`. Exists only with an asymmetric JWT_ALGORITHM; under HS256 it answers 404.
+         */
+        get: operations["UserinfoController_get"];
+        put?: never;
+        /**
+         * Claims about the signed-in user (POST form of the same)
+         * @description OIDC Core 5.3. Needs an access token with the `openid` scope (Authorization: Bearer); answers `sub` and the claims of the token's other scopes (`email`: email, email_verified; `profile`: name, preferred_username, updated_at) as the account is now. Errors as RFC 6750: 401 with `WWW-Authenticate: Bearer ... error="invalid_token"` for a bad, expired or revoked token, 403 `insufficient_scope` without `openid`. Exists only with an asymmetric JWT_ALGORITHM; under HS256 it answers 404.
+         */
+        post: operations["UserinfoController_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sign out (OpenID Connect RP-initiated logout)
+         * @description OpenID Connect RP-Initiated Logout 1.0. With a valid `id_token_hint` (an id_token of this server; an expired one is accepted) the session it names and the browser's Warden session of the same user are revoked at once, the cookies cleared, then 302 to `post_logout_redirect_uri` (with `state`) when it is registered for the client (`client_id` or the hint's `aud`; exact match), else a "signed out" page. Without a hint a signed-in browser is asked to confirm (a form that POSTs here). A bad hint, an unregistered redirect URI or a client_id that does not match the hint: a 400 page, nothing changed, never a redirect. Exists only with an asymmetric JWT_ALGORITHM (404 under HS256).
+         */
+        get: operations["LogoutController_get"];
+        put?: never;
+        /** Sign out (the confirmation form, or an RP posting the same parameters) */
+        post: operations["LogoutController_post"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -859,7 +993,7 @@ export interface components {
              * @example login_success
              * @enum {string}
              */
-            type: "login_success" | "login_failure" | "login_locked" | "logout" | "session_revoked" | "sessions_revoked" | "refresh_reuse_detected" | "password_changed" | "password_reset_requested" | "password_reset" | "email_change_requested" | "email_changed" | "email_verified" | "role_changed" | "account_disabled" | "account_enabled" | "user_deleted" | "mfa_enabled" | "mfa_disabled" | "mfa_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "mfa_reset_by_admin" | "passkey_added" | "passkey_removed" | "passkey_clone_detected";
+            type: "login_success" | "login_failure" | "login_locked" | "logout" | "session_revoked" | "sessions_revoked" | "refresh_reuse_detected" | "password_changed" | "password_reset_requested" | "password_reset" | "email_change_requested" | "email_changed" | "email_verified" | "role_changed" | "account_disabled" | "account_enabled" | "user_deleted" | "mfa_enabled" | "mfa_disabled" | "mfa_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "mfa_reset_by_admin" | "passkey_added" | "passkey_removed" | "passkey_clone_detected" | "client_created" | "client_updated" | "client_deleted" | "client_secret_rotated";
             /**
              * Format: uuid
              * @example 0b6f1d2e-7c3a-4e59-8f10-2a4b6c8d0e12
@@ -989,7 +1123,14 @@ export interface components {
              * @example password
              * @enum {string}
              */
-            grant_type: "password" | "refresh_token" | "urn:warden:params:oauth:grant-type:mfa-otp" | "urn:warden:params:oauth:grant-type:mfa-recovery-code" | "urn:warden:params:oauth:grant-type:passkey" | "urn:warden:params:oauth:grant-type:mfa-passkey";
+            grant_type: "password" | "refresh_token" | "urn:warden:params:oauth:grant-type:mfa-otp" | "urn:warden:params:oauth:grant-type:mfa-recovery-code" | "urn:warden:params:oauth:grant-type:passkey" | "urn:warden:params:oauth:grant-type:mfa-passkey" | "client_credentials";
+            /**
+             * Format: uuid
+             * @description The client (a public client names itself so; a confidential one may use client_secret_basic instead)
+             */
+            client_id?: string;
+            /** @description client_secret_post: the client secret (not together with an Authorization: Basic header) */
+            client_secret?: string;
             /**
              * @description Email or username (password grant)
              * @example alice@example.com
@@ -1038,10 +1179,10 @@ export interface components {
              */
             expires_in: number;
             /**
-             * @description Opaque, single-use; rotate it with grant_type=refresh_token
+             * @description Opaque, single-use; rotate it with grant_type=refresh_token (none for client_credentials)
              * @example q0m8Yb9H1l2kq1cYp6mR3xq6zv8cJ6sX3b0KfP2rT1E
              */
-            refresh_token: string;
+            refresh_token?: string;
             /** @example profile */
             scope: string;
         };
@@ -1164,6 +1305,11 @@ export interface components {
              * @example 1767269700
              */
             auth_time?: number;
+            /**
+             * Format: uuid
+             * @description The OAuth client of a client_credentials token (then `sub` is the client too, and no sid)
+             */
+            client_id?: string;
         };
         VerifyEmailDto: {
             /**
@@ -1210,6 +1356,172 @@ export interface components {
             credential?: {
                 [key: string]: unknown;
             };
+        };
+        CreateClientDto: {
+            /** @example Acme web app */
+            name: string;
+            /**
+             * @description confidential: gets a client_secret (a server-side app); public: none (SPA, native app)
+             * @default public
+             * @enum {string}
+             */
+            type: "public" | "confidential";
+            /**
+             * @description Absolute, no fragment; http only on 127.0.0.1, [::1] or localhost (any port then matches); private-use schemes such as com.example.app:/callback for native apps. Required (at least one) with authorization_code.
+             * @example [
+             *       "https://app.example.com/callback",
+             *       "http://127.0.0.1/callback"
+             *     ]
+             */
+            redirect_uris?: string[];
+            /**
+             * @example [
+             *       "https://app.example.com/"
+             *     ]
+             */
+            post_logout_redirect_uris?: string[];
+            /**
+             * @description client_credentials: confidential clients only
+             * @default [
+             *       "authorization_code",
+             *       "refresh_token"
+             *     ]
+             */
+            grant_types: ("authorization_code" | "refresh_token" | "client_credentials")[];
+            /**
+             * @description What the client may ask for (its users' scopes, or under client_credentials its own). Default: profile, and openid and email where OIDC is on
+             * @example [
+             *       "openid",
+             *       "profile",
+             *       "email"
+             *     ]
+             */
+            scopes?: string[];
+            /**
+             * @description Warden's own app: no consent page
+             * @default false
+             */
+            first_party: boolean;
+        };
+        CreatedClientDto: {
+            /**
+             * Format: uuid
+             * @example 7d1f3c2a-9b8e-4f6d-a1c5-3e2b7a9d0f14
+             */
+            client_id: string;
+            /** @example Acme web app */
+            name: string;
+            /** @enum {string} */
+            type: "public" | "confidential";
+            /**
+             * @example [
+             *       "https://app.example.com/callback"
+             *     ]
+             */
+            redirect_uris: string[];
+            /** @example [] */
+            post_logout_redirect_uris: string[];
+            /**
+             * @example [
+             *       "authorization_code",
+             *       "refresh_token"
+             *     ]
+             */
+            grant_types: string[];
+            /**
+             * @example [
+             *       "openid",
+             *       "profile",
+             *       "email"
+             *     ]
+             */
+            scopes: string[];
+            /** @example false */
+            first_party: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-01-01T12:00:00.000Z
+             */
+            created_at: string;
+            /** @description Confidential clients only; shown once */
+            client_secret?: string;
+        };
+        ClientDto: {
+            /**
+             * Format: uuid
+             * @example 7d1f3c2a-9b8e-4f6d-a1c5-3e2b7a9d0f14
+             */
+            client_id: string;
+            /** @example Acme web app */
+            name: string;
+            /** @enum {string} */
+            type: "public" | "confidential";
+            /**
+             * @example [
+             *       "https://app.example.com/callback"
+             *     ]
+             */
+            redirect_uris: string[];
+            /** @example [] */
+            post_logout_redirect_uris: string[];
+            /**
+             * @example [
+             *       "authorization_code",
+             *       "refresh_token"
+             *     ]
+             */
+            grant_types: string[];
+            /**
+             * @example [
+             *       "openid",
+             *       "profile",
+             *       "email"
+             *     ]
+             */
+            scopes: string[];
+            /** @example false */
+            first_party: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-01-01T12:00:00.000Z
+             */
+            created_at: string;
+        };
+        ClientListDto: {
+            items: components["schemas"]["ClientDto"][];
+            /** @example 3 */
+            total: number;
+        };
+        UpdateClientDto: {
+            /** @example Acme web app */
+            name?: string;
+            /**
+             * @example [
+             *       "https://app.example.com/callback"
+             *     ]
+             */
+            redirect_uris?: string[];
+            /**
+             * @example [
+             *       "https://app.example.com/"
+             *     ]
+             */
+            post_logout_redirect_uris?: string[];
+            /**
+             * @example [
+             *       "openid",
+             *       "profile"
+             *     ]
+             */
+            scopes?: string[];
+            first_party?: boolean;
+        };
+        ClientSecretDto: {
+            /**
+             * @description Shown only in this response; Warden keeps only its SHA-256
+             * @example Zb1oV3m8kQ2x7TqL0yN5cR9wF4hJ6sA1dG8pE2uK3iM
+             */
+            client_secret: string;
         };
         StartTotpDto: {
             /**
@@ -1305,6 +1617,38 @@ export interface components {
              *     ]
              */
             recovery_codes: string[];
+        };
+        UserinfoResponseDto: {
+            /**
+             * @description The user id (the id_token `sub`)
+             * @example 4f6c1a9e-2b7d-4d51-9a53-0f2b8f9e3c11
+             */
+            sub: string;
+            /**
+             * @description With the `email` scope
+             * @example alice@example.com
+             */
+            email?: string;
+            /**
+             * @description With the `email` scope
+             * @example true
+             */
+            email_verified?: boolean;
+            /**
+             * @description With `profile`, when the user set a display name
+             * @example Alice Liddell
+             */
+            name?: string;
+            /**
+             * @description With `profile`, when the user set a username
+             * @example alice
+             */
+            preferred_username?: string;
+            /**
+             * @description With `profile`: last change of the account (seconds)
+             * @example 1767269700
+             */
+            updated_at?: number;
         };
         RegistrationOptionsResponseDto: {
             /**
@@ -2480,6 +2824,15 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthErrorResponseDto"];
                 };
             };
+            /** @description `invalid_client`: unknown client, wrong secret, or a confidential client without authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthErrorResponseDto"];
+                };
+            };
             /** @description Body larger than 64 KiB */
             413: {
                 headers: {
@@ -3468,6 +3821,418 @@ export interface operations {
             };
         };
     };
+    ClientsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientListDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin, or the token has none of the scopes (WWW-Authenticate: error="insufficient_scope") */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    ClientsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateClientDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedClientDto"];
+                };
+            };
+            /** @description A field is invalid (redirect URI, scope, grant), or the grants do not fit the client type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin, or the token has none of the scopes (WWW-Authenticate: error="insufficient_scope") */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Content type not accepted (JSON; form where the route lists it) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    ClientsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client_id (not a UUID → 400) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientDto"];
+                };
+            };
+            /** @description Malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin, or the token has none of the scopes (WWW-Authenticate: error="insufficient_scope") */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such client */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    ClientsController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client_id (not a UUID → 400) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin, or the token has none of the scopes (WWW-Authenticate: error="insufficient_scope") */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such client */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    ClientsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client_id (not a UUID → 400) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateClientDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientDto"];
+                };
+            };
+            /** @description Malformed id, an invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin, or the token has none of the scopes (WWW-Authenticate: error="insufficient_scope") */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such client */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Content type not accepted (JSON; form where the route lists it) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    ClientsController_rotateSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client_id (not a UUID → 400) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientSecretDto"];
+                };
+            };
+            /** @description Malformed id, or a public client (it has no secret) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an admin, or the token has none of the scopes (WWW-Authenticate: error="insufficient_scope") */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such client */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     MfaController_start: {
         parameters: {
             query?: never;
@@ -3943,6 +4708,208 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    OidcDiscoveryController_configuration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    UserinfoController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserinfoResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The access token lacks the openid scope (insufficient_scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    UserinfoController_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserinfoResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The access token lacks the openid scope (insufficient_scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    LogoutController_get: {
+        parameters: {
+            query?: {
+                client_id?: unknown;
+                state?: unknown;
+                post_logout_redirect_uri?: unknown;
+                id_token_hint?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed-out page, or (no hint, signed in) the confirmation page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Signed out; Location is the registered post_logout_redirect_uri with state */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: a field or parameter failed validation (the message says which) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    LogoutController_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed-out page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Signed out; 303 to the registered post_logout_redirect_uri with state */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Unexpected error (logged with the request id) */
             500: {

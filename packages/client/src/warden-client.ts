@@ -251,7 +251,8 @@ export function createWardenClient(options: WardenClientOptions): WardenClient {
       pending = null;
       const tokens = await storage.get();
       await storage.set(null);
-      if (!tokens) return;
+      // A session's token set always has a refresh token (only client_credentials answers none).
+      if (!tokens?.refresh_token) return;
       // RFC 7009 with the refresh token: works even when the access token has expired.
       await tokenClient.POST('/auth/revoke', {
         body: { token: tokens.refresh_token, token_type_hint: 'refresh_token' },

@@ -87,7 +87,7 @@ describe('@warden/client against a real Warden', () => {
     expect(await wc.storage.get()).toBeNull();
     expect((await client(warden.url).get('/users/me', { token: tokens!.access_token })).status).toBe(401);
     const refreshed = await client(warden.url).post('/auth/token', {
-      form: { grant_type: 'refresh_token', refresh_token: tokens!.refresh_token },
+      form: { grant_type: 'refresh_token', refresh_token: tokens!.refresh_token! },
     });
     expect(refreshed.status).toBe(400);
   });
