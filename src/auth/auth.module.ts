@@ -57,6 +57,6 @@ import { WellKnownController } from './well-known.controller.js';
     JwtStrategy,
     AppPassport,
   ],
-  exports: [AccessTokenService, JwtKeysService, AppPassport],
+  exports: [AccessTokenService, JwtKeysService, AppPassport, LoginService],
 })
 export class AuthModule {}
