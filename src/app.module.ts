@@ -14,6 +14,7 @@ import { PrivateResponseGuard } from './common/private-response.js';
 import { type AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { dataSourceOptions } from './config/database.js';
+import { FederationModule } from './federation/federation.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LimitsModule } from './limits/limits.module.js';
 import { RateLimitGuard } from './limits/rate-limit.guard.js';
@@ -60,6 +61,7 @@ export class AppModule {
         LimitsModule,
         RetentionModule,
         PagesModule,
+        FederationModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

@@ -29,6 +29,9 @@ export const AUTH_EVENT_TYPES = [
   'passkey_added',
   'passkey_removed',
   'passkey_clone_detected',
+  'federated_login',
+  'identity_linked',
+  'identity_unlinked',
 ] as const;
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
 

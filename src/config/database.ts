@@ -4,6 +4,8 @@ import type { DataSourceOptions } from 'typeorm';
 import { allMigrations } from '../../migrations/index.js';
 import { AuthEvent } from '../audit/auth-event.entity.js';
 import { OAuthClient } from '../clients/oauth-client.entity.js';
+import { FederatedIdentity } from '../federation/federated-identity.entity.js';
+import { FederationState } from '../federation/federation-state.entity.js';
 import { LoginThrottle } from '../limits/login-throttle.entity.js';
 import { MailOutbox } from '../mail/mail-outbox.entity.js';
 import { MfaChallenge } from '../mfa/mfa-challenge.entity.js';
@@ -36,6 +38,8 @@ export const ENTITIES = [
   PasskeyUserHandle,
   PasskeyChallenge,
   OAuthClient,
+  FederatedIdentity,
+  FederationState,
 ];
 
 export interface DatabaseSettings {

@@ -21,6 +21,7 @@ import { PageRenderer } from './page-renderer.js';
 import { retryAfterInWords } from './retry-after.js';
 import { safeReturnTo } from './return-to.js';
 import { signInProviders } from './sign-in-providers.js';
+import { federationErrorMessage } from '../federation/federation-errors.js';
 
 /** Where a signed-in browser goes when nothing (or nothing allowed) was asked for. */
 export const DEFAULT_RETURN_TO = '/account';
@@ -29,6 +30,8 @@ interface LoginQuery {
   return_to?: unknown;
   prompt?: unknown;
   login_hint?: unknown;
+  /** A failed sign-in at another provider lands here with its code (federation-errors.ts). */
+  error?: unknown;
 }
 
 /** /login: email or username and password, a passkey, or another provider; then back to return_to. */
@@ -59,7 +62,8 @@ export class LoginPageController {
       return this.pages.redirect(reply, returnTo ?? DEFAULT_RETURN_TO, 303);
     }
     const hint = typeof query.login_hint === 'string' ? query.login_hint.slice(0, 320) : undefined;
-    await this.renderForm(request, reply, { returnTo, username: hint });
+    const error = federationErrorMessage(query.error);
+    await this.renderForm(request, reply, { returnTo, username: hint, error });
   }
 
   @Public()
@@ -141,7 +145,7 @@ export class LoginPageController {
         csrf: this.csrf.token(request, reply),
         ...view,
         passkeys,
-        providers: signInProviders(view.returnTo),
+        providers: signInProviders(view.returnTo, this.config.authProviders),
         scripts: passkeys ? ['/assets/simplewebauthn-browser.js', '/assets/passkey-login.js'] : [],
       },
       status,

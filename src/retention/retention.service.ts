@@ -1,3 +1,4 @@
+import { federationRetentionRules } from '../federation/federation.retention.js';
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
@@ -53,6 +54,7 @@ export class RetentionService implements OnModuleInit, OnModuleDestroy {
       ...auditRetentionRules(config.auditRetention),
       ...loginThrottleRetentionRules(),
       ...passkeysRetentionRules(),
+      ...federationRetentionRules(),
     ];
   }
 
