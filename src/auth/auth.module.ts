@@ -57,6 +57,14 @@ import { WellKnownController } from './well-known.controller.js';
     JwtStrategy,
     AppPassport,
   ],
-  exports: [AccessTokenService, JwtKeysService, AppPassport, LoginService],
+  exports: [
+    AccessTokenService,
+    JwtKeysService,
+    AppPassport,
+    LoginService,
+    RegistrationService,
+    EmailVerificationService,
+    PasswordResetService,
+  ],
 })
 export class AuthModule {}
