@@ -102,8 +102,9 @@ describe('HTTP hygiene', () => {
         'urn:warden:params:oauth:grant-type:mfa-recovery-code',
         'urn:warden:params:oauth:grant-type:passkey',
         'urn:warden:params:oauth:grant-type:mfa-passkey',
+        'client_credentials',
       ],
-      scopes_supported: ['profile', 'users:read', 'users:write'],
+      scopes_supported: ['profile', 'users:read', 'users:write', 'clients:read', 'clients:write'],
     });
   });
 });

@@ -5,11 +5,16 @@ export const SCOPES: Record<string, string> = {
   profile: 'Read and manage your own account',
   'users:read': 'Read all users (admins)',
   'users:write': 'Manage all users (admins)',
+  'clients:read': 'Read the registered OAuth clients (admins)',
+  'clients:write': 'Register, change and delete OAuth clients (admins)',
 };
+
+/** Granted only when asked for: a request without `scope` keeps getting what it got before these existed. */
+const ON_REQUEST_ONLY = new Set(['clients:read', 'clients:write']);
 
 const ROLE_SCOPES: Record<Role, string[]> = {
   user: ['profile'],
-  admin: ['profile', 'users:read', 'users:write'],
+  admin: ['profile', 'users:read', 'users:write', 'clients:read', 'clients:write'],
 };
 
 export function allowedScopes(roles: Role[]): string[] {
@@ -23,7 +28,7 @@ export function allowedScopes(roles: Role[]): string[] {
 export function grantScopes(requested: string | undefined, roles: Role[]): string[] | null {
   const allowed = allowedScopes(roles);
   const asked = (requested ?? '').split(' ').filter(Boolean);
-  if (asked.length === 0) return allowed;
+  if (asked.length === 0) return allowed.filter((scope) => !ON_REQUEST_ONLY.has(scope));
   if (asked.some((scope) => !Object.hasOwn(SCOPES, scope))) return null;
   const granted = [...new Set(asked)].filter((scope) => allowed.includes(scope));
   return granted.length > 0 ? granted : null;
@@ -36,7 +41,10 @@ export function grantScopes(requested: string | undefined, roles: Role[]): strin
  */
 export function refreshScopes(granted: string | null, requested: string | undefined, roles: Role[]): string[] | null {
   const allowed = allowedScopes(roles);
-  const base = granted === null ? allowed : granted.split(' ').filter((scope) => allowed.includes(scope));
+  const base =
+    granted === null
+      ? allowed.filter((scope) => !ON_REQUEST_ONLY.has(scope))
+      : granted.split(' ').filter((scope) => allowed.includes(scope));
   const asked = (requested ?? '').split(' ').filter(Boolean);
   if (asked.length === 0) return base.length > 0 ? base : null;
   if (asked.some((scope) => !base.includes(scope))) return null;

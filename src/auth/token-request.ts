@@ -10,6 +10,7 @@ const MAX_CREDENTIAL_JSON = 16 * 1024;
 export type TokenRequest =
   | { grant_type: 'password'; username: string; password: string; scope?: string }
   | { grant_type: 'refresh_token'; refresh_token: string; scope?: string }
+  | { grant_type: 'client_credentials'; scope?: string }
   | { grant_type: typeof MFA_OTP_GRANT; mfa_token: string; otp: string }
   | { grant_type: typeof MFA_RECOVERY_CODE_GRANT; mfa_token: string; recovery_code: string }
   | { grant_type: typeof PASSKEY_GRANT; challenge_id: string; credential: Record<string, unknown>; scope?: string }
@@ -28,6 +29,7 @@ export const KNOWN_GRANTS = [
   MFA_RECOVERY_CODE_GRANT,
   PASSKEY_GRANT,
   MFA_PASSKEY_GRANT,
+  'client_credentials',
 ];
 
 function param(body: Record<string, unknown>, name: string, required: boolean): string | undefined {
@@ -90,6 +92,7 @@ export function parseTokenRequest(body: unknown): TokenRequest {
       scope,
     };
   }
+  if (grantType === 'client_credentials') return { grant_type: 'client_credentials', scope };
   return { grant_type: 'refresh_token', refresh_token: param(fields, 'refresh_token', true)!, scope };
 }
 

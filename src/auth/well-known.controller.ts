@@ -5,6 +5,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { Public } from '../common/public.decorator.js';
 import { JwtKeysService } from './jwt-keys.service.js';
 import { SCOPES } from './scopes.js';
+import { CLIENT_AUTH_METHODS } from '../clients/client-auth.service.js';
 import { KNOWN_GRANTS } from './token-request.js';
 
 @ApiTags('discovery')
@@ -45,8 +46,8 @@ export class WellKnownController {
   }
 
   /**
-   * RFC 8414 §2. No authorization endpoint (only the password and refresh grants), hence no
-   * response types; public clients (`none`). The introspection endpoint is listed only when it is
+   * RFC 8414 §2. No authorization endpoint yet, hence no response types; clients authenticate as RFC 6749 2.3 says (`client_secret_basic`,
+   * `client_secret_post`) or are public (`none`). The introspection endpoint is listed only when it is
    * enabled; its callers authenticate with a bearer secret, which no registered method names.
    */
   @Get('oauth-authorization-server')
@@ -66,7 +67,7 @@ export class WellKnownController {
           'urn:warden:params:oauth:grant-type:mfa-otp',
           'urn:warden:params:oauth:grant-type:mfa-recovery-code',
         ],
-        token_endpoint_auth_methods_supported: ['none'],
+        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
         revocation_endpoint: 'https://auth.example.com/auth/revoke',
         revocation_endpoint_auth_methods_supported: ['none'],
         introspection_endpoint: 'https://auth.example.com/auth/introspect',
@@ -83,7 +84,7 @@ export class WellKnownController {
       scopes_supported: Object.keys(SCOPES),
       response_types_supported: [],
       grant_types_supported: KNOWN_GRANTS,
-      token_endpoint_auth_methods_supported: ['none'],
+      token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
       revocation_endpoint: `${base}/auth/revoke`,
       revocation_endpoint_auth_methods_supported: ['none'],
       ...(this.config.introspectionSecret ? { introspection_endpoint: `${base}/auth/introspect` } : {}),
