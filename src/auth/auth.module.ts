@@ -28,6 +28,7 @@ import { StepUpService } from './step-up.service.js';
 import { TokenInspectorService } from './token-inspector.service.js';
 import { TokenIssuerService } from './token-issuer.service.js';
 import { WellKnownController } from './well-known.controller.js';
+import { IdTokenService } from '../oidc/id-token.service.js';
 
 @Module({
   imports: [UsersModule, SessionsModule, MailModule, AuditModule, LimitsModule, MfaModule, PasskeysModule],
@@ -56,7 +57,8 @@ import { WellKnownController } from './well-known.controller.js';
     LocalStrategy,
     JwtStrategy,
     AppPassport,
+    IdTokenService,
   ],
-  exports: [AccessTokenService, JwtKeysService, AppPassport],
+  exports: [AccessTokenService, JwtKeysService, AppPassport, IdTokenService],
 })
 export class AuthModule {}
