@@ -57,7 +57,7 @@ const WRONG_CODE = 'The code is wrong or was already used';
 export const PASSWORD_AMR = ['pwd'];
 
 /** How the login's tokens reach the client (audit detail). */
-export type LoginVia = 'token' | 'cookie';
+export type LoginVia = 'token' | 'cookie' | 'authorization_code';
 
 /** The login identifier as typed, normalised as the account lookup sees it. */
 export function normalizeLogin(login: string): string {

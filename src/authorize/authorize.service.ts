@@ -1,7 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditService } from '../audit/audit.service.js';
-import { grantScopes, SCOPES } from '../auth/scopes.js';
-import type { ClientInfo } from '../common/client-info.js';
+import { grantScopes } from '../auth/scopes.js';
 import { ClientsService } from '../clients/clients.service.js';
 import type { OAuthClient } from '../clients/oauth-client.entity.js';
 import { redirectUriMatches } from '../clients/redirect-uris.js';
@@ -42,7 +40,6 @@ export class AuthorizeService {
     private readonly clients: ClientsService,
     private readonly codes: AuthorizationCodesService,
     private readonly consents: ConsentsService,
-    private readonly audit: AuditService,
   ) {}
 
   async authorize(raw: RawParams, session: BrowserSession | null): Promise<AuthorizeOutcome> {
@@ -69,7 +66,6 @@ export class AuthorizeService {
     requestId: string,
     allow: boolean,
     session: BrowserSession,
-    client: ClientInfo,
   ): Promise<AuthorizeOutcome | null> {
     const params = await this.consents.answer(requestId, session.user.id);
     if (!params) return null;
@@ -78,9 +74,7 @@ export class AuthorizeService {
       return { kind: 'page', message: UNKNOWN_CLIENT };
     }
     const scopes = (params.scope ?? '').split(' ').filter(Boolean);
-    const details = { client_id: registered.id, scope: scopes.join(' ') };
     if (!allow) {
-      this.audit.recordLater({ type: 'consent_denied', userId: session.user.id, client, details });
       return this.error(
         params.redirectUri,
         new AuthorizeError('access_denied', 'The user denied the request'),
@@ -88,7 +82,6 @@ export class AuthorizeService {
       );
     }
     await this.consents.grant(session.user.id, registered.id, scopes);
-    this.audit.recordLater({ type: 'consent_granted', userId: session.user.id, client, details });
     return this.issue(params, scopes, session);
   }
 
@@ -169,7 +162,7 @@ export class AuthorizeService {
   private scopesFor(params: AuthorizeParams, registered: OAuthClient, session: BrowserSession): string[] | null {
     const asked = params.scope === null ? registered.scopes : params.scope.split(' ');
     if (asked.length === 0) return null;
-    if (asked.some((scope) => !Object.hasOwn(SCOPES, scope) || !registered.scopes.includes(scope))) return null;
+    if (asked.some((scope) => !registered.scopes.includes(scope))) return null;
     return grantScopes(asked.join(' '), session.user.roles);
   }
 
