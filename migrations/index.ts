@@ -10,6 +10,7 @@ import { RetentionIndexes1796307274317 } from './1796307274317-RetentionIndexes.
 import { MfaFactors1797000000000 } from './1797000000000-MfaFactors.js';
 import { SessionAssurance1797000100000 } from './1797000100000-SessionAssurance.js';
 import { Passkeys1797000200000 } from './1797000200000-Passkeys.js';
+import { OAuthClients1797000300000 } from './1797000300000-OAuthClients.js';
 
 // Every migration, oldest first. `npm run migration:check` fails when a file in this folder is
 // missing here, so a generated migration cannot be forgotten.
@@ -26,4 +27,5 @@ export const allMigrations = [
   MfaFactors1797000000000,
   SessionAssurance1797000100000,
   Passkeys1797000200000,
+  OAuthClients1797000300000,
 ];

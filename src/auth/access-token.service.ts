@@ -18,6 +18,8 @@ export interface AccessTokenClaims extends JWTPayload {
   acr: string;
   amr: string[];
   auth_time: number;
+  /** The OAuth client the token was issued to (authorization code, client_credentials). */
+  client_id?: string;
 }
 
 export interface AccessTokenSubject {
@@ -29,6 +31,8 @@ export interface AccessTokenSubject {
   acr: string;
   amr: string[];
   authTime: Date;
+  /** The OAuth client the session was opened for: the token's `client_id` claim. */
+  clientId?: string;
 }
 
 /** Tokens larger than this are refused before any parsing (RFC 8725 hygiene). */
@@ -70,6 +74,7 @@ export class AccessTokenService {
         acr: subject.acr,
         amr: subject.amr,
         auth_time: Math.floor(subject.authTime.getTime() / 1000),
+        ...(subject.clientId ? { client_id: subject.clientId } : {}),
       },
     );
   }

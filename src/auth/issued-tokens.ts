@@ -30,6 +30,7 @@ export async function withAccessToken(
     acr: session.acr,
     amr: session.amr,
     authTime: session.authTime,
+    clientId: session.clientId ?? undefined,
   });
   return { accessToken, refreshToken, expiresIn: accessTokens.ttlSeconds, scopes, session, user };
 }

@@ -9,7 +9,7 @@ import { hashRefreshToken, newOpaqueToken } from '../sessions/sessions.service.j
 
 const COMPLETE_SQL = prepared(
   `SELECT id, created_at, last_used_at, auth_time
-     FROM login_complete($1, $2, $3, $4, $5, $6, $7, $8::text[], $9, $10, $11, $12, $13::jsonb, $14::varchar[])`,
+     FROM login_complete($1, $2, $3, $4, $5, $6, $7, $8::text[], $9, $10, $11, $12, $13::jsonb, $14::varchar[], $15::uuid, $16::timestamptz)`,
 );
 
 export interface LoginWrite {
@@ -26,11 +26,15 @@ export interface LoginWrite {
   event: AuditRow;
   /** `login_throttle` keys the statement settles (none when the counters live in Redis). */
   throttleKeys: string[];
+  /** The OAuth client the session is for (its refresh then needs that client); none: password grant, browser login. */
+  clientId?: string | null;
+  /** The authentication the session rests on when it is older than the session (an authorization code's browser login); none: now. */
+  authTime?: Date | null;
 }
 
 /**
  * The one statement of a successful login: the database function `login_complete` (migration
- * LoginAttemptsInFlight) creates the session with the first refresh token of its family and the
+ * OAuthClients) creates the session with the first refresh token of its family and the
  * login_success audit event, and resets the back-off counters, atomically and in one round trip
  * (no BEGIN/COMMIT, one WAL flush, a plan made once per connection). It creates nothing, and
  * only frees the counters' slot, when the account no longer has the verified hash or was
@@ -52,6 +56,7 @@ export class LoginSessionWriter {
       amr: login.amr,
       revokedAt: null,
       revokedReason: null,
+      clientId: login.clientId ?? null,
     });
     const { event } = login;
     const rows = await this.dataSource.query<
@@ -71,6 +76,8 @@ export class LoginSessionWriter {
       event.userAgent,
       JSON.stringify(event.details),
       login.throttleKeys,
+      session.clientId,
+      login.authTime ?? null,
     ]);
     if (rows.length === 0) return null;
     const [row] = rows;

@@ -59,6 +59,12 @@ export const PASSWORD_AMR = ['pwd'];
 /** How the login's tokens reach the client (audit detail). */
 export type LoginVia = 'token' | 'cookie' | 'authorization_code';
 
+/** A session opened for an OAuth client (authorization code): the client, and the browser login's auth_time. */
+export interface CompleteOptions {
+  clientId?: string | null;
+  authTime?: Date | null;
+}
+
 /** The login identifier as typed, normalised as the account lookup sees it. */
 export function normalizeLogin(login: string): string {
   const value = login.trim();
@@ -115,8 +121,10 @@ export class LoginService {
     client: ClientInfo,
     requestedScope: string | undefined,
     via: LoginVia,
+    options: CompleteOptions = {},
   ): Promise<IssuedTokens> {
     const { user } = proof;
+    const clientId = options.clientId ?? null;
     const scopes = grantScopes(requestedScope, user.roles);
     if (!scopes) {
       await proof.attempt?.reset();
@@ -132,8 +140,15 @@ export class LoginService {
         scope,
         acr: proof.acr,
         amr: proof.amr,
-        event: this.audit.row({ type: 'login_success', userId: user.id, client, details: { via, scope } }),
+        event: this.audit.row({
+          type: 'login_success',
+          userId: user.id,
+          client,
+          details: clientId ? { via, scope, client_id: clientId } : { via, scope },
+        }),
         throttleKeys,
+        clientId,
+        authTime: options.authTime ?? null,
       });
     const created = proof.attempt ? await proof.attempt.succeed(write) : await write([]);
     if (!created) {

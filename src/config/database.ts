@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { allMigrations } from '../../migrations/index.js';
 import { AuthEvent } from '../audit/auth-event.entity.js';
+import { OAuthClient } from '../clients/oauth-client.entity.js';
 import { LoginThrottle } from '../limits/login-throttle.entity.js';
 import { MailOutbox } from '../mail/mail-outbox.entity.js';
 import { MfaChallenge } from '../mfa/mfa-challenge.entity.js';
@@ -34,6 +35,7 @@ export const ENTITIES = [
   Passkey,
   PasskeyUserHandle,
   PasskeyChallenge,
+  OAuthClient,
 ];
 
 export interface DatabaseSettings {

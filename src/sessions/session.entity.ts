@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { OAuthClient } from '../clients/oauth-client.entity.js';
 import { User } from '../users/user.entity.js';
 
 export type SessionAcr = 'aal1' | 'aal2';
@@ -57,4 +58,13 @@ export class Session {
   /** The session's last authentication (login or step-up). */
   @Column({ name: 'auth_time', type: 'timestamptz', default: () => 'now()' })
   authTime: Date;
+
+  /** The OAuth client the session was opened for (its refresh needs that client); null: password grant or browser login. */
+  @Index('IDX_sessions_client_id')
+  @Column({ name: 'client_id', type: 'uuid', nullable: true })
+  clientId: string | null;
+
+  @ManyToOne(() => OAuthClient, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'client_id', foreignKeyConstraintName: 'FK_sessions_client_id' })
+  client?: OAuthClient;
 }
