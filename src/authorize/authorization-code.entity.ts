@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import type { SessionAcr } from '../sessions/session.entity.js';
+import { OAuthClient } from '../clients/oauth-client.entity.js';
 import { User } from '../users/user.entity.js';
 
 /**
@@ -21,6 +22,10 @@ export class AuthorizationCode {
   @Index('IDX_oauth_codes_client_id')
   @Column({ name: 'client_id', type: 'uuid' })
   clientId: string;
+
+  @ManyToOne(() => OAuthClient, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'client_id' })
+  client?: OAuthClient;
 
   @Index('IDX_oauth_codes_user_id')
   @Column({ name: 'user_id', type: 'uuid' })

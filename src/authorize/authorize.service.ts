@@ -47,7 +47,8 @@ export class AuthorizeService {
     if (typeof target === 'string') return { kind: 'page', message: target };
     const registered = await this.clients.find(target.clientId);
     if (!registered) return { kind: 'page', message: UNKNOWN_CLIENT };
-    if (!redirectUriMatches(registered.redirectUris, target.redirectUri)) return { kind: 'page', message: WRONG_REDIRECT };
+    if (!redirectUriMatches(registered.redirectUris, target.redirectUri))
+      return { kind: 'page', message: WRONG_REDIRECT };
     let params: AuthorizeParams;
     try {
       params = parseAuthorizeRequest(raw, target);
@@ -62,11 +63,7 @@ export class AuthorizeService {
   }
 
   /** The answer of /consent: a code (Allow) or access_denied (Deny); null when the request is gone. */
-  async answerConsent(
-    requestId: string,
-    allow: boolean,
-    session: BrowserSession,
-  ): Promise<AuthorizeOutcome | null> {
+  async answerConsent(requestId: string, allow: boolean, session: BrowserSession): Promise<AuthorizeOutcome | null> {
     const params = await this.consents.answer(requestId, session.user.id);
     if (!params) return null;
     const registered = await this.clients.find(params.clientId);
@@ -127,7 +124,10 @@ export class AuthorizeService {
    * whose session is older than the request that asked for it (the user came back without
    * signing in again).
    */
-  private loginNeeded(params: AuthorizeParams, session: BrowserSession | null): { fresh: boolean; reason: string } | null {
+  private loginNeeded(
+    params: AuthorizeParams,
+    session: BrowserSession | null,
+  ): { fresh: boolean; reason: string } | null {
     if (!session) return { fresh: false, reason: 'The user is not signed in' };
     const authTime = Math.floor(session.authTime.getTime() / 1000);
     const now = Math.floor(Date.now() / 1000);

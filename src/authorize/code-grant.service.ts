@@ -43,7 +43,12 @@ export class CodeGrantService {
 
   async exchange(request: FastifyRequest, exchange: CodeExchange, client: ClientInfo): Promise<TokenResponseDto> {
     const oauthClient = await this.clientAuth.authenticate(request, request.body);
-    const claimed = await this.codes.claim(exchange.code, oauthClient.id, exchange.redirect_uri, exchange.code_verifier);
+    const claimed = await this.codes.claim(
+      exchange.code,
+      oauthClient.id,
+      exchange.redirect_uri,
+      exchange.code_verifier,
+    );
     if (!claimed) {
       await this.revokeOnReuse(exchange.code, oauthClient.id, client);
       throw new OAuthError('invalid_grant', INVALID_CODE);

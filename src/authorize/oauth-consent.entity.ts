@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { OAuthClient } from '../clients/oauth-client.entity.js';
 import { User } from '../users/user.entity.js';
 
 /** The scopes a user allowed a (non-first-party) client; a request within them skips /consent. */
@@ -9,6 +10,10 @@ export class OAuthConsent {
 
   @PrimaryColumn({ name: 'client_id', type: 'uuid' })
   clientId: string;
+
+  @ManyToOne(() => OAuthClient, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'client_id' })
+  client?: OAuthClient;
 
   @ManyToOne(() => User, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'user_id' })

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { OAuthClient } from '../clients/oauth-client.entity.js';
 import { User } from '../users/user.entity.js';
 import type { AuthorizeParams } from './authorize-request.js';
 
@@ -22,6 +23,10 @@ export class PendingAuthorization {
   @Index('IDX_oauth_pending_authorizations_client_id')
   @Column({ name: 'client_id', type: 'uuid' })
   clientId: string;
+
+  @ManyToOne(() => OAuthClient, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'client_id' })
+  client?: OAuthClient;
 
   /** The validated request (client_id, redirect_uri, scope, state, nonce, code_challenge, …). */
   @Column({ type: 'jsonb' })
