@@ -29,9 +29,12 @@ import { TokenInspectorService } from './token-inspector.service.js';
 import { TokenIssuerService } from './token-issuer.service.js';
 import { WellKnownController } from './well-known.controller.js';
 import { IdTokenService } from '../oidc/id-token.service.js';
+import { AuthorizationCodesService } from '../authorize/authorization-codes.service.js';
+import { CodeGrantService } from '../authorize/code-grant.service.js';
+import { ClientsModule } from '../clients/clients.module.js';
 
 @Module({
-  imports: [UsersModule, SessionsModule, MailModule, AuditModule, LimitsModule, MfaModule, PasskeysModule],
+  imports: [UsersModule, SessionsModule, MailModule, AuditModule, LimitsModule, MfaModule, PasskeysModule, ClientsModule],
   controllers: [
     AuthController,
     BrowserAuthController,
@@ -58,7 +61,9 @@ import { IdTokenService } from '../oidc/id-token.service.js';
     JwtStrategy,
     AppPassport,
     IdTokenService,
+    AuthorizationCodesService,
+    CodeGrantService,
   ],
-  exports: [AccessTokenService, JwtKeysService, AppPassport, IdTokenService],
+  exports: [AccessTokenService, JwtKeysService, AppPassport, IdTokenService, AuthorizationCodesService],
 })
 export class AuthModule {}

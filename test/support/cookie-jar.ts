@@ -19,17 +19,31 @@ interface StoredCookie {
 export class CookieJar {
   private readonly cookies = new Map<string, Map<string, StoredCookie>>();
 
-  constructor(readonly userAgent = 'warden-test-browser') {}
+  /**
+   * `rewrite` maps the origin the server calls itself (APP_URL, the issuer) to the address the
+   * test server really listens on.
+   */
+  constructor(
+    private readonly rewrite: Record<string, string> = {},
+    readonly userAgent = 'warden-test-browser',
+  ) {}
+
+  /** The URL as it is really fetched. */
+  resolve(url: string): URL {
+    const target = new URL(url);
+    const base = this.rewrite[target.origin];
+    return base ? new URL(target.pathname + target.search, base) : target;
+  }
 
   async get(url: string, headers: Record<string, string> = {}): Promise<JarResponse> {
     return this.send(url, { method: 'GET', headers });
   }
 
-  /** A form POST as a browser sends it from a page of `origin` (Origin header set). */
-  async postForm(url: string, form: Record<string, string>, origin = new URL(url).origin): Promise<JarResponse> {
+  /** A form POST as a browser sends it from a page of `origin` (Origin header set; null: none). */
+  async postForm(url: string, form: Record<string, string>, origin: string | null = new URL(url).origin): Promise<JarResponse> {
     return this.send(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(origin ? { origin } : {}) },
       body: new URLSearchParams(form).toString(),
     });
   }
@@ -50,7 +64,7 @@ export class CookieJar {
   }
 
   private async send(url: string, init: { method: string; headers: Record<string, string>; body?: string }) {
-    const target = new URL(url);
+    const target = this.resolve(url);
     const headers: Record<string, string> = { 'user-agent': this.userAgent, ...init.headers };
     const cookie = this.cookieHeader(target);
     if (cookie) headers.cookie = cookie;
