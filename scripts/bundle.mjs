@@ -10,7 +10,9 @@
  * transports), and the optional Nest packages Warden does not install.
  */
 import { build } from 'esbuild';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 const external = [
   'argon2',
@@ -49,3 +51,18 @@ await build({
 });
 // Read at run time next to the module that reads it (PasswordPolicyService).
 copyFileSync('src/users/common-passwords.txt', 'dist/common-passwords.txt');
+// The hosted pages read their templates and assets next to the module that reads them
+// (src/pages/page-renderer.ts, assets.controller.ts): dist/views and dist/assets beside the
+// bundle, dist/src/pages/… beside tsc's output (the bench imports that).
+for (const target of ['dist', 'dist/src/pages']) {
+  cpSync('src/pages/views', join(target, 'views'), { recursive: true });
+  cpSync('src/pages/assets', join(target, 'assets'), { recursive: true });
+  // Package files the pages serve, copied so that production needs no development package.
+  const resolver = createRequire(import.meta.url);
+  mkdirSync(join(target, 'assets'), { recursive: true });
+  copyFileSync(resolver.resolve('@picocss/pico/css/pico.classless.min.css'), join(target, 'assets', 'pico.classless.min.css'));
+  copyFileSync(
+    join(dirname(resolver.resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle', 'index.umd.min.js'),
+    join(target, 'assets', 'simplewebauthn-browser.js'),
+  );
+}

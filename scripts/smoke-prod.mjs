@@ -1,7 +1,8 @@
 /**
  * `npm run smoke:prod` (CI, after the build): the production bundle (dist/warden.mjs, as
  * `npm run start:prod` runs it) on a throwaway embedded database, through the paths that load
- * what the bundle leaves outside (argon2, PGlite, Swagger UI's and ReDoc's files): ready, docs, register,
+ * what the bundle leaves outside (argon2, PGlite, Swagger UI's and ReDoc's files, the hosted pages'
+ * templates and assets): ready, docs, /login and its assets, register,
  * password grant, /users/me, refresh grant, SIGTERM → exit 0. Prints the start-to-ready time.
  * NODE_ENV stays unset, as the bundle defaults to production.
  */
@@ -95,7 +96,22 @@ try {
     'GET /redoc/redoc.standalone.js 200 (redoc bundle found from dist)',
   );
   const root = await fetch(`${base}/`, { redirect: 'manual' });
-  check(root.status === 302 && root.headers.get('location') === '/docs', 'GET / 302 → /docs');
+  check(root.status === 302 && root.headers.get('location') === '/login', 'GET / 302 → /login');
+  const login = await fetch(`${base}/login`);
+  const loginPage = await login.text();
+  check(
+    login.status === 200 &&
+      login.headers.get('content-type')?.startsWith('text/html') &&
+      loginPage.includes('<form method="post" action="/login"') &&
+      /name="_csrf" value="[\w-]{43}"/.test(loginPage) &&
+      login.headers.get('content-security-policy')?.includes("script-src 'self'"),
+    'GET /login 200: the sign-in page from the bundle (templates found from dist/)',
+  );
+  for (const asset of ['pico.classless.min.css', 'theme.css', 'warden.css', 'simplewebauthn-browser.js', 'passkey-login.js']) {
+    const res = await fetch(`${base}/assets/${asset}`);
+    const size = (await res.arrayBuffer()).byteLength;
+    check(res.status === 200 && size > 100, `GET /assets/${asset} 200 (${size} bytes)`);
+  }
   const email = 'smoke@example.com';
   const password = 'correct horse battery staple';
   const registered = await call('/auth/register', {

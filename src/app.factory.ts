@@ -14,6 +14,7 @@ import { VALIDATION_OPTIONS } from './common/validation.js';
 import { type AppConfig } from './config/app-config.js';
 import { fastifyTrustProxy } from './config/trust-proxy.js';
 import { MetricsService } from './metrics/metrics.service.js';
+import { registerPageViews } from './pages/page-renderer.js';
 import { setupSwagger } from './swagger.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -79,6 +80,8 @@ export async function createApp(
 
   // Cookie mode: request.cookies for the access/refresh cookies, reply.setCookie.
   await app.register(fastifyCookie);
+  // The hosted pages' templates (src/pages/views).
+  await registerPageViews(app);
   // Only the listed origins get CORS headers; credentials so that the SPA's cookies are sent.
   app.enableCors({
     origin: config.corsOrigins.length > 0 ? config.corsOrigins.map((o) => new URL(o).origin) : false,

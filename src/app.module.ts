@@ -22,6 +22,7 @@ import { MailModule } from './mail/mail.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { StepUpGuard } from './mfa/step-up.guard.js';
 import { MfaModule } from './mfa/mfa.module.js';
+import { PagesModule } from './pages/pages.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -58,6 +59,7 @@ export class AppModule {
         AuditModule,
         LimitsModule,
         RetentionModule,
+        PagesModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

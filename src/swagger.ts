@@ -64,8 +64,8 @@ function buildConfig() {
 
 /**
  * /docs (Swagger UI) and /docs-json, with the OAuth2 password flow wired to /auth/token (like
- * FastAPI's /docs); FastAPI's other two URLs, /openapi.json (the same document) and /redoc; and
- * `GET /` pointing a visitor at the docs.
+ * FastAPI's /docs); FastAPI's other two URLs, /openapi.json (the same document) and /redoc.
+ * (`GET /` belongs to the hosted pages: src/pages/login-page.controller.ts.)
  */
 export function setupSwagger(app: INestApplication): void {
   // Built on the first request for a docs URL, not at start (start to ready ≤ 2 s), then kept.
@@ -91,8 +91,5 @@ export function setupSwagger(app: INestApplication): void {
       .type('application/javascript; charset=utf-8')
       .header('cache-control', 'public, max-age=86400')
       .send(redocScript);
-  });
-  fastify.get('/', (_request, reply) => {
-    void reply.redirect('/docs', 302);
   });
 }

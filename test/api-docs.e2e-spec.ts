@@ -71,10 +71,10 @@ describe('API documentation URLs and the OpenAPI document', () => {
   });
   afterAll(() => t.close());
 
-  it('GET / redirects to /docs', async () => {
+  it('GET / redirects to the sign-in page', async () => {
     const res = await fetch(`${t.url}/`, { redirect: 'manual' });
     expect(res.status).toBe(302);
-    expect(res.headers.get('location')).toBe('/docs');
+    expect(res.headers.get('location')).toBe('/login');
   });
 
   it('serves /openapi.json: the same document as /docs-json', async () => {

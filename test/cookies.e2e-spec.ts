@@ -139,7 +139,7 @@ describe('cookie mode (browsers)', () => {
     );
     const none = await http.post('/auth/refresh');
     expect(none.status).toBe(401);
-    expect(Object.keys(setCookies(none)).sort()).toEqual(['access_token', 'refresh_token']);
+    expect(Object.keys(setCookies(none)).sort()).toEqual(['access_token', 'refresh_token', 'warden_session']);
   });
 
   it('refuses /auth/refresh with cookies from a foreign Origin', async () => {

@@ -64,6 +64,6 @@ import { ClientsModule } from '../clients/clients.module.js';
     AuthorizationCodesService,
     CodeGrantService,
   ],
-  exports: [AccessTokenService, JwtKeysService, AppPassport, IdTokenService, AuthorizationCodesService],
+  exports: [AccessTokenService, JwtKeysService, AppPassport, LoginService, IdTokenService, AuthorizationCodesService],
 })
 export class AuthModule {}

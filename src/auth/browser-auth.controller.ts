@@ -196,6 +196,8 @@ export class BrowserAuthController {
       expiresIn: issued.expiresIn,
       refreshToken: issued.refreshToken,
       sessionExpiresAt: issued.session.expiresAt,
+      sessionId: issued.session.id,
+      userId: issued.user.id,
     });
   }
 }

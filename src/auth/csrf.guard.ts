@@ -25,7 +25,7 @@ export const SetsAuthCookies = () => SetMetadata(CSRF_MODE, 'login' satisfies Cs
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The origin a browser says the request comes from: Origin, else Referer's; null when unusable. */
-function requestOrigin(request: FastifyRequest): string | null | undefined {
+export function requestOrigin(request: FastifyRequest): string | null | undefined {
   const origin = request.headers.origin;
   const source = typeof origin === 'string' && origin !== '' ? origin : request.headers.referer;
   if (typeof source !== 'string' || source === '') return undefined;
@@ -35,6 +35,11 @@ function requestOrigin(request: FastifyRequest): string | null | undefined {
   } catch {
     return null;
   }
+}
+
+/** APP_URL's origin and CORS_ORIGINS: the sites whose pages may send cookie-authenticated writes. */
+export function allowedOrigins(config: AppConfig): Set<string> {
+  return new Set([config.appUrl, ...config.corsOrigins].map((o) => new URL(o).origin));
 }
 
 /**
@@ -51,7 +56,7 @@ export class CsrfGuard implements CanActivate {
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.allowed = new Set([config.appUrl, ...config.corsOrigins].map((o) => new URL(o).origin));
+    this.allowed = allowedOrigins(config);
   }
 
   canActivate(context: ExecutionContext): boolean {

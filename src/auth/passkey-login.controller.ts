@@ -84,6 +84,8 @@ export class PasskeyLoginController {
         expiresIn: issued.expiresIn,
         refreshToken: issued.refreshToken,
         sessionExpiresAt: issued.session.expiresAt,
+        sessionId: issued.session.id,
+        userId: issued.user.id,
       });
       return { user: UserDto.from(issued.user), expires_in: issued.expiresIn };
     } catch (error) {

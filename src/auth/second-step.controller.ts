@@ -158,6 +158,8 @@ export class SecondStepController {
       expiresIn: issued.expiresIn,
       refreshToken: issued.refreshToken,
       sessionExpiresAt: issued.session.expiresAt,
+      sessionId: issued.session.id,
+      userId: issued.user.id,
     });
   }
 }

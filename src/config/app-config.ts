@@ -85,6 +85,8 @@ export interface AppConfig {
   mfaRequiredForAdmin: boolean;
   /** Passkeys: the relying party and the origins allowed to run ceremonies; undefined: passkeys are off. */
   webauthn?: WebauthnConfig;
+  /** Branding of the hosted pages (UI_TITLE, UI_PRIMARY_COLOR). */
+  ui: { title: string; primaryColor: string };
   /** libuv's threadpool size (UV_THREADPOOL_SIZE, set by the start scripts' preload; libuv's default 4). */
   threadpoolSize: number;
 }
@@ -166,6 +168,25 @@ function encryptionKey(env: Env, name: string): Buffer | undefined {
   // The value is not echoed: it is a secret.
   if (key?.length !== 32) throw new ConfigError(`${name} must be 32 bytes, as base64 or 64 hex digits`);
   return key;
+}
+
+/** UI_TITLE: shown in every page's header and <title>; escaped when rendered, but kept to one short line. */
+function uiTitle(env: Env): string {
+  const title = str(env, 'UI_TITLE') ?? 'Warden';
+  if (title.length > 60 || /[\u0000-\u001f\u007f]/.test(title)) {
+    throw new ConfigError('UI_TITLE must be at most 60 characters on one line');
+  }
+  return title;
+}
+
+/** UI_PRIMARY_COLOR: #rgb or #rrggbb (it lands in a stylesheet, so nothing else is accepted). */
+function uiColor(env: Env): string {
+  const raw = str(env, 'UI_PRIMARY_COLOR') ?? '#1d4ed8';
+  if (!/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(raw)) {
+    throw new ConfigError(`UI_PRIMARY_COLOR must be a hex colour like #1d4ed8 (got "${raw}")`);
+  }
+  const hex = raw.length === 4 ? `#${[...raw.slice(1)].map((c) => c + c).join('')}` : raw;
+  return hex.toLowerCase();
 }
 
 const WEAK_SECRETS = ['changeme', 'secret', 'your-secret-key', 'change-me', 'development'];
@@ -354,6 +375,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     shutdownTimeout: duration(env, 'SHUTDOWN_TIMEOUT', '10s'),
     database: { poolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000), queryTimeout },
     threadpoolSize: int(env, 'UV_THREADPOOL_SIZE', 4, 1, 1024),
+    ui: { title: uiTitle(env), primaryColor: uiColor(env) },
     mfaTokenTtl: duration(env, 'MFA_TOKEN_TTL', '5m'),
     mfaRequiredForAdmin: bool(env, 'MFA_REQUIRED_FOR_ADMIN', false),
     webauthn: webauthnConfig(

@@ -1,0 +1,50 @@
+// "Sign in with a passkey" on /login: the passkey login of the API (options, the browser's
+// WebAuthn ceremony through @simplewebauthn/browser, then POST /auth/login/passkey, which sets
+// the session cookies), then on to the page's return_to (already checked by the server).
+(function () {
+  'use strict';
+  var box = document.getElementById('passkey-login');
+  var button = document.getElementById('passkey-button');
+  var errorBox = document.getElementById('passkey-error');
+  var webauthn = window.SimpleWebAuthnBrowser;
+  if (!box || !button || !webauthn || !webauthn.browserSupportsWebAuthn()) return;
+  button.hidden = false;
+
+  function fail(message) {
+    errorBox.textContent = message;
+    errorBox.hidden = false;
+    button.disabled = false;
+    button.removeAttribute('aria-busy');
+  }
+
+  async function post(path, body) {
+    var response = await fetch(path, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+    });
+    var data = await response.json().catch(function () {
+      return {};
+    });
+    return { ok: response.ok, status: response.status, data: data };
+  }
+
+  button.addEventListener('click', async function () {
+    errorBox.hidden = true;
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+    try {
+      var options = await post('/auth/passkeys/authentication/options', {});
+      if (!options.ok) return fail(options.data.message || 'Passkey sign-in is not available right now.');
+      var credential = await webauthn.startAuthentication({ optionsJSON: options.data.options });
+      var result = await post('/auth/login/passkey', { challenge_id: options.data.challenge_id, credential: credential });
+      if (!result.ok) {
+        return fail(result.status === 429 ? 'Too many attempts. Try again later.' : result.data.message || 'That passkey was not accepted.');
+      }
+      window.location.assign(box.dataset.returnTo || '/account');
+    } catch (error) {
+      fail(error && error.name === 'NotAllowedError' ? 'The passkey prompt was closed. Try again.' : 'That passkey could not be used.');
+    }
+  });
+})();
