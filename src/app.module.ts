@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { AuthorizeModule } from './authorize/authorize.module.js';
 import { ClientsModule } from './clients/clients.module.js';
 import { CsrfGuard } from './auth/csrf.guard.js';
 import { JwtAuthGuard } from './auth/jwt-auth.guard.js';
@@ -60,6 +61,7 @@ export class AppModule {
         LimitsModule,
         RetentionModule,
         PagesModule,
+        AuthorizeModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

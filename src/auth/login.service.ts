@@ -57,7 +57,7 @@ const WRONG_CODE = 'The code is wrong or was already used';
 export const PASSWORD_AMR = ['pwd'];
 
 /** How the login's tokens reach the client (audit detail). */
-export type LoginVia = 'token' | 'cookie' | 'authorization_code';
+export type LoginVia = 'token' | 'cookie';
 
 /** A session opened for an OAuth client (authorization code): the client, and the browser login's auth_time. */
 export interface CompleteOptions {
@@ -120,7 +120,7 @@ export class LoginService {
     proof: LoginProof,
     client: ClientInfo,
     requestedScope: string | undefined,
-    via: LoginVia,
+    via: LoginVia | 'authorization_code',
     options: CompleteOptions = {},
   ): Promise<IssuedTokens> {
     const { user } = proof;

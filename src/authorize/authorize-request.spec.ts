@@ -62,7 +62,7 @@ describe('parseAuthorizeRequest', () => {
       prompt: ['login', 'consent'],
       maxAge: 300,
       loginHint: 'a@b.c',
-      loginAfter: null,
+      priorLogin: null,
     });
   });
 
@@ -110,14 +110,16 @@ describe('parseAuthorizeRequest', () => {
 describe('authorizeQuery and responseUrl', () => {
   it('rebuilds the request without prompt=login and with the login marker', () => {
     const params = parseAuthorizeRequest({ ...VALID, prompt: 'login' }, TARGET);
-    const query = new URLSearchParams(authorizeQuery(params, { prompt: [], loginAfter: 1767269700 }));
+    const tag = 'AbCdEfGhIjKlMnOpQrStUv';
+    const query = new URLSearchParams(authorizeQuery(params, { prompt: [], priorLogin: tag }));
     expect(query.get('prompt')).toBeNull();
-    expect(query.get('login_after')).toBe('1767269700');
+    expect(query.get('prior_login')).toBe(tag);
     expect(parseAuthorizeRequest(Object.fromEntries(query), TARGET)).toEqual({
       ...params,
       prompt: [],
-      loginAfter: 1767269700,
+      priorLogin: tag,
     });
+    expect(() => parseAuthorizeRequest({ ...VALID, prior_login: 'x' }, TARGET)).toThrow(AuthorizeError);
   });
 
   it('keeps the redirect URI query and adds the response parameters', () => {

@@ -15,10 +15,11 @@ export interface AuthorizeParams {
   maxAge: number | null;
   loginHint: string | null;
   /**
-   * Warden's own marker on the return from /login after `prompt=login`: the Unix second of the
-   * request that asked for it; a browser session authenticated before it is not fresh enough.
+   * Warden's own marker on the return from /login after `prompt=login` or a passed `max_age`: a
+   * tag of the browser session that was not fresh enough. Coming back with that same session
+   * means there was no new login; any other session is one signed in since.
    */
-  loginAfter: number | null;
+  priorLogin: string | null;
 }
 
 /** An error that goes back to the client's redirect URI (RFC 6749 4.1.2.1). */
@@ -40,8 +41,9 @@ const MAX_NONCE = 512;
 const MAX_LOGIN_HINT = 320;
 const MAX_SCOPE = 255;
 const PROMPTS: readonly string[] = ['none', 'login', 'consent'];
-/** The internal parameter of the /login round trip (see AuthorizeParams.loginAfter). */
-export const LOGIN_AFTER_PARAM = 'login_after';
+/** The internal parameter of the /login round trip (see AuthorizeParams.priorLogin). */
+export const PRIOR_LOGIN_PARAM = 'prior_login';
+const PRIOR_LOGIN = /^[A-Za-z0-9_-]{22}$/;
 
 type Single = { ok: true; value: string | undefined } | { ok: false; error: string };
 
@@ -133,7 +135,7 @@ export function parseAuthorizeRequest(
     prompt: parsePrompt(optional(raw, 'prompt', 64)),
     maxAge: parseMaxAge(optional(raw, 'max_age', 12)),
     loginHint: optional(raw, 'login_hint', MAX_LOGIN_HINT),
-    loginAfter: parseLoginAfter(optional(raw, LOGIN_AFTER_PARAM, 12)),
+    priorLogin: parsePriorLogin(optional(raw, PRIOR_LOGIN_PARAM, 22)),
   };
 }
 
@@ -155,17 +157,16 @@ function parseMaxAge(value: string | null): number | null {
   return Number(value);
 }
 
-function parseLoginAfter(value: string | null): number | null {
+function parsePriorLogin(value: string | null): string | null {
   if (value === null) return null;
-  if (!/^\d{1,12}$/.test(value))
-    throw new AuthorizeError('invalid_request', `${LOGIN_AFTER_PARAM} must be a Unix time`);
-  return Number(value);
+  if (!PRIOR_LOGIN.test(value)) throw new AuthorizeError('invalid_request', `Malformed parameter ${PRIOR_LOGIN_PARAM}`);
+  return value;
 }
 
 /** The query string of the request again (for the return from /login), with the changes given. */
 export function authorizeQuery(
   params: AuthorizeParams,
-  changes: { prompt: Prompt[]; loginAfter: number | null },
+  changes: { prompt: Prompt[]; priorLogin: string | null },
 ): string {
   const query = new URLSearchParams({
     response_type: 'code',
@@ -180,7 +181,7 @@ export function authorizeQuery(
   if (changes.prompt.length > 0) query.set('prompt', changes.prompt.join(' '));
   if (params.maxAge !== null) query.set('max_age', String(params.maxAge));
   if (params.loginHint !== null) query.set('login_hint', params.loginHint);
-  if (changes.loginAfter !== null) query.set(LOGIN_AFTER_PARAM, String(changes.loginAfter));
+  if (changes.priorLogin !== null) query.set(PRIOR_LOGIN_PARAM, changes.priorLogin);
   return query.toString();
 }
 

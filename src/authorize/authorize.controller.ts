@@ -42,7 +42,7 @@ export class AuthorizeController {
 /** A 400 page (never a redirect to an unverified target) or a 302 that no cache keeps. */
 export async function sendOutcome(pages: PageRenderer, reply: FastifyReply, outcome: AuthorizeOutcome): Promise<void> {
   if (outcome.kind === 'page') {
-    await pages.render(reply, 'authorize-error', { title: 'This sign-in request cannot be used', message: outcome.message }, 400);
+    await pages.render(reply, 'error', { title: 'This sign-in request cannot be used', message: outcome.message }, 400);
     return;
   }
   await reply.status(302).header('Cache-Control', 'no-store').header('Location', outcome.location).send();

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { grantScopes } from '../auth/scopes.js';
 import { ClientsService } from '../clients/clients.service.js';
 import type { OAuthClient } from '../clients/oauth-client.entity.js';
@@ -18,6 +19,11 @@ import {
   stateOf,
 } from './authorize-request.js';
 import { ConsentsService } from './consents.service.js';
+
+/** A short tag of a browser session for the login round trip (not the session id itself). */
+export function sessionTag(sessionId: string): string {
+  return createHash('sha256').update(`warden-prior-login:${sessionId}`).digest('base64url').slice(0, 22);
+}
 
 /** What the endpoint answers: a 400 page, a redirect (to the client, /login or /consent). */
 export type AuthorizeOutcome = { kind: 'page'; message: string } | { kind: 'redirect'; location: string };
@@ -92,7 +98,7 @@ export class AuthorizeService {
       if (params.prompt.includes('none')) {
         return this.error(params.redirectUri, new AuthorizeError('login_required', login.reason), params.state);
       }
-      return { kind: 'redirect', location: this.loginLocation(params, login.fresh) };
+      return { kind: 'redirect', location: this.loginLocation(params, login.prior) };
     }
     const user = session!.user;
     const scopes = this.scopesFor(params, registered, session!);
@@ -119,38 +125,35 @@ export class AuthorizeService {
   }
 
   /**
-   * Whether the hosted login must run first: no session; `prompt=login` (fresh, unless this is
-   * the return from the login it asked for); `max_age` passed; or the return from a fresh login
-   * whose session is older than the request that asked for it (the user came back without
-   * signing in again).
+   * Whether the hosted login must run first: no session; `prompt=login`; `max_age` passed; or
+   * the return from the login that one of these asked for with the same browser session as
+   * before (the user came back without signing in). A session other than the prior one is a
+   * login made since: it is fresh, whatever the clock says, so the round trip cannot loop.
    */
   private loginNeeded(
     params: AuthorizeParams,
     session: BrowserSession | null,
-  ): { fresh: boolean; reason: string } | null {
-    if (!session) return { fresh: false, reason: 'The user is not signed in' };
-    const authTime = Math.floor(session.authTime.getTime() / 1000);
-    const now = Math.floor(Date.now() / 1000);
-    if (params.loginAfter !== null && authTime < params.loginAfter) {
-      return { fresh: true, reason: 'A new sign-in is required' };
+  ): { reason: string; prior: string | null } | null {
+    if (!session) return { reason: 'The user is not signed in', prior: null };
+    const current = sessionTag(session.sessionId);
+    if (params.priorLogin !== null) {
+      return params.priorLogin === current ? { reason: 'A new sign-in is required', prior: current } : null;
     }
-    if (params.prompt.includes('login') && params.loginAfter === null) {
-      return { fresh: true, reason: 'A new sign-in is required' };
-    }
-    if (params.maxAge !== null && now - authTime > params.maxAge) {
-      return { fresh: true, reason: 'The sign-in is older than max_age' };
+    if (params.prompt.includes('login')) return { reason: 'A new sign-in is required', prior: current };
+    const age = Math.floor((Date.now() - session.authTime.getTime()) / 1000);
+    if (params.maxAge !== null && age > params.maxAge) {
+      return { reason: 'The sign-in is older than max_age', prior: current };
     }
     return null;
   }
 
-  private loginLocation(params: AuthorizeParams, fresh: boolean): string {
-    const now = Math.floor(Date.now() / 1000);
+  private loginLocation(params: AuthorizeParams, prior: string | null): string {
     const returnTo = `${AUTHORIZE_PATH}?${authorizeQuery(params, {
       prompt: params.prompt.filter((prompt) => prompt !== 'login'),
-      loginAfter: fresh ? (params.loginAfter ?? now) : params.loginAfter,
+      priorLogin: prior,
     })}`;
     const query = new URLSearchParams({ return_to: returnTo });
-    if (fresh) query.set('prompt', 'login');
+    if (prior !== null) query.set('prompt', 'login');
     if (params.loginHint !== null) query.set('login_hint', params.loginHint);
     return `/login?${query.toString()}`;
   }

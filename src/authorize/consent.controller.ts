@@ -48,13 +48,16 @@ export class ConsentController {
     const session = await this.browserSessions.current(request);
     if (!session) {
       const returnTo = `${CONSENT_PATH}?${new URLSearchParams({ request: id }).toString()}`;
-      await reply.status(302).header('Location', `/login?${new URLSearchParams({ return_to: returnTo }).toString()}`).send();
+      await reply
+        .status(302)
+        .header('Location', `/login?${new URLSearchParams({ return_to: returnTo }).toString()}`)
+        .send();
       return;
     }
     const params = await this.consents.pending(id, session.user.id);
     const client = params ? await this.clients.find(params.clientId) : null;
     if (!params || !client) {
-      await this.pages.render(reply, 'authorize-error', { title: 'This request has expired', message: GONE }, 400);
+      await this.pages.render(reply, 'error', { title: 'This request has expired', message: GONE }, 400);
       return;
     }
     const scopes = (params.scope ?? '').split(' ').filter(Boolean);
@@ -77,12 +80,12 @@ export class ConsentController {
     const id = field(body, 'request');
     const session = await this.browserSessions.current(request);
     if (!session || (decision !== 'allow' && decision !== 'deny')) {
-      await this.pages.render(reply, 'authorize-error', { title: 'This request has expired', message: GONE }, 400);
+      await this.pages.render(reply, 'error', { title: 'This request has expired', message: GONE }, 400);
       return;
     }
     const outcome = await this.authorize.answerConsent(id, decision === 'allow', session);
     if (!outcome) {
-      await this.pages.render(reply, 'authorize-error', { title: 'This request has expired', message: GONE }, 400);
+      await this.pages.render(reply, 'error', { title: 'This request has expired', message: GONE }, 400);
       return;
     }
     await sendOutcome(this.pages, reply, outcome);

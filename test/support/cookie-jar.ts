@@ -40,7 +40,11 @@ export class CookieJar {
   }
 
   /** A form POST as a browser sends it from a page of `origin` (Origin header set; null: none). */
-  async postForm(url: string, form: Record<string, string>, origin: string | null = new URL(url).origin): Promise<JarResponse> {
+  async postForm(
+    url: string,
+    form: Record<string, string>,
+    origin: string | null = new URL(url).origin,
+  ): Promise<JarResponse> {
     return this.send(url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...(origin ? { origin } : {}) },
@@ -83,7 +87,9 @@ export class CookieJar {
     const jar = this.cookies.get(url.host);
     if (!jar) return '';
     return [...jar.entries()]
-      .filter(([, c]) => url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`))
+      .filter(
+        ([, c]) => url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`),
+      )
       .map(([name, c]) => `${name}=${c.value}`)
       .join('; ');
   }
@@ -109,8 +115,14 @@ export class CookieJar {
 
 /** The value of a hidden input of a page's form. */
 export function hiddenField(html: string, name: string): string {
-  const match = new RegExp(`<input[^>]*name="${name}"[^>]*value="([^"]*)"`).exec(html) ??
+  const match =
+    new RegExp(`<input[^>]*name="${name}"[^>]*value="([^"]*)"`).exec(html) ??
     new RegExp(`<input[^>]*value="([^"]*)"[^>]*name="${name}"`).exec(html);
   if (!match) throw new Error(`no hidden field ${name} in the page`);
-  return match[1].replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  return match[1]
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
 }

@@ -90,7 +90,7 @@ export async function submitLogin(
   password = PASSWORD,
 ): Promise<JarResponse> {
   const action = new URL(loginUrl);
-  const form: Record<string, string> = { email, password, _csrf: hiddenField(loginPage.text, '_csrf') };
+  const form: Record<string, string> = { username: email, password, _csrf: hiddenField(loginPage.text, '_csrf') };
   const returnTo = /name="return_to"/.test(loginPage.text) ? hiddenField(loginPage.text, 'return_to') : undefined;
   if (returnTo !== undefined) form.return_to = returnTo;
   return jar.postForm(`${action.origin}${action.pathname}${action.search}`, form);
