@@ -29,6 +29,10 @@ export const AUTH_EVENT_TYPES = [
   'passkey_added',
   'passkey_removed',
   'passkey_clone_detected',
+  'client_created',
+  'client_updated',
+  'client_deleted',
+  'client_secret_rotated',
 ] as const;
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
 

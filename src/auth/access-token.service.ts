@@ -40,12 +40,40 @@ const MAX_TOKEN_LENGTH = 4096;
 /** ~1 KiB each (token and claims): a few MiB at most. */
 const VERIFIED_CACHE_ENTRIES = 5000;
 
+/** A client_credentials token: the client itself, no user, no session (`sub` = `client_id`). */
+export interface ClientTokenClaims extends JWTPayload {
+  sub: string;
+  client_id: string;
+  jti: string;
+  scope: string;
+  /** The client's secret generation at issue: a rotation ends the tokens of the older ones. */
+  client_gen: number;
+}
+
+export interface ClientTokenSubject {
+  clientId: string;
+  scopes: string[];
+  secretGeneration: number;
+}
+
+export type VerifiedAccessToken =
+  { kind: 'user'; claims: AccessTokenClaims } | { kind: 'client'; claims: ClientTokenClaims };
+
+function isClientClaims(payload: JWTPayload): boolean {
+  return (
+    payload.sid === undefined &&
+    typeof payload.client_id === 'string' &&
+    payload.client_id === payload.sub &&
+    typeof payload.client_gen === 'number'
+  );
+}
+
 export class InvalidAccessTokenError extends Error {}
 
 /** Issues and verifies the access-token JWTs (`typ: at+jwt`, RFC 9068). */
 @Injectable()
 export class AccessTokenService {
-  private readonly verified = new VerifiedTokenCache<AccessTokenClaims>(VERIFIED_CACHE_ENTRIES);
+  private readonly verified = new VerifiedTokenCache<AccessTokenClaims | ClientTokenClaims>(VERIFIED_CACHE_ENTRIES);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -79,12 +107,45 @@ export class AccessTokenService {
     );
   }
 
+  /** A client_credentials access token: `sub` and `client_id` are the client, no `sid`, no user claims. */
+  signForClient(subject: ClientTokenSubject): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    return this.keys.signing.sign(
+      { typ: 'at+jwt' },
+      {
+        iss: this.config.jwt.issuer,
+        aud: this.config.jwt.audience,
+        sub: subject.clientId,
+        client_id: subject.clientId,
+        jti: randomUUID(),
+        iat: now,
+        exp: now + this.config.accessTokenTtl,
+        scope: subject.scopes.join(' '),
+        client_gen: subject.secretGeneration,
+      },
+    );
+  }
+
+  /** A user's access token (the only kind most callers accept): a client token is refused as invalid. */
+  async verify(token: string): Promise<AccessTokenClaims> {
+    const verified = await this.verifyAny(token);
+    if (verified.kind !== 'user') throw new InvalidAccessTokenError('not a user access token');
+    return verified.claims;
+  }
+
   /**
    * Verifies signature (pinned algorithm, known kid), typ, iss, aud, exp, nbf and iat. Expiry is
    * exact (refused from the `exp` second on); JWT_CLOCK_TOLERANCE only excuses a signer whose
-   * clock runs ahead (`nbf`, `iat` in the future).
+   * clock runs ahead (`nbf`, `iat` in the future). A user's token or a client's.
    */
-  async verify(token: string): Promise<AccessTokenClaims> {
+  async verifyAny(token: string): Promise<VerifiedAccessToken> {
+    const claims = await this.verifiedClaims(token);
+    return isClientClaims(claims)
+      ? { kind: 'client', claims: claims as ClientTokenClaims }
+      : { kind: 'user', claims: claims as AccessTokenClaims };
+  }
+
+  private async verifiedClaims(token: string): Promise<AccessTokenClaims | ClientTokenClaims> {
     if (token.length > MAX_TOKEN_LENGTH) throw new InvalidAccessTokenError('token too large');
     const now = Math.floor(Date.now() / 1000);
     const cached = this.verified.get(token, now);
@@ -95,15 +156,15 @@ export class AccessTokenService {
       throw new InvalidAccessTokenError('token issued in the future');
     }
     // Shared by every later request with this token: nobody may change it.
-    Object.freeze(claims.roles);
+    if (Array.isArray(claims.roles)) Object.freeze(claims.roles);
     if (Array.isArray(claims.amr)) Object.freeze(claims.amr);
     this.verified.set(token, Object.freeze(claims));
     return claims;
   }
 
-  private async verifyUncached(token: string): Promise<AccessTokenClaims> {
+  private async verifyUncached(token: string): Promise<AccessTokenClaims | ClientTokenClaims> {
     try {
-      const { payload } = await jwtVerify<AccessTokenClaims>(
+      const { payload } = await jwtVerify<AccessTokenClaims | ClientTokenClaims>(
         token,
         (header) => {
           const key = this.keys.verificationKey(header.kid, header.alg);
@@ -115,11 +176,13 @@ export class AccessTokenService {
           issuer: this.config.jwt.issuer,
           audience: this.config.jwt.audience,
           typ: 'at+jwt',
-          requiredClaims: ['sub', 'sid', 'exp', 'iat', 'jti'],
+          requiredClaims: ['sub', 'exp', 'iat', 'jti'],
           clockTolerance: this.config.jwt.clockTolerance,
         },
       );
-      if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string' || !Array.isArray(payload.roles)) {
+      if (typeof payload.sub !== 'string') throw new InvalidAccessTokenError('malformed claims');
+      if (isClientClaims(payload)) return payload;
+      if (typeof payload.sid !== 'string' || !Array.isArray(payload.roles)) {
         throw new InvalidAccessTokenError('malformed claims');
       }
       return payload;

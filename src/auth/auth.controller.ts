@@ -10,6 +10,7 @@ import {
   ApiOperation,
   ApiTags,
   ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { clientInfo } from '../common/client-info.js';
@@ -30,6 +31,8 @@ import { TokenIssuerService } from './token-issuer.service.js';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { PasskeyProofService } from '../passkeys/passkey-proof.service.js';
 import { CodeGrantService } from '../authorize/code-grant.service.js';
+import { ClientAuthService } from '../clients/client-auth.service.js';
+import { ClientCredentialsService, type ClientTokenResponse } from './client-credentials.service.js';
 import {
   AUTHORIZATION_CODE_GRANT,
   MFA_OTP_GRANT,
@@ -51,6 +54,8 @@ export class AuthController {
     private readonly issuer: TokenIssuerService,
     private readonly passkeys: PasskeyProofService,
     private readonly codeGrant: CodeGrantService,
+    private readonly clientAuth: ClientAuthService,
+    private readonly clientCredentials: ClientCredentialsService,
   ) {}
 
   @Public()
@@ -85,7 +90,13 @@ export class AuthController {
     summary: 'OAuth2 token endpoint (RFC 6749)',
     description:
       'grant_type=password (first-party clients only, as RFC 9700 advises) or grant_type=refresh_token. ' +
-      'HTTP Basic client credentials are ignored. For a user with two-factor authentication on, the right password ' +
+      'The password grant ignores client credentials (Swagger UI sends an empty Basic header). A refresh token ' +
+      'issued to an OAuth client needs that client: a confidential one authenticates (client_secret_basic: ' +
+      'form-encoded id and secret in HTTP Basic, or client_secret_post: client_id and client_secret), a public one ' +
+      'sends client_id; the wrong client is `invalid_grant`. grant_type=client_credentials (confidential clients ' +
+      'registered with it) answers an access token for the client itself (`sub` = client_id, no refresh token), ' +
+      'with scopes out of the client\'s own. Bad client credentials: 401 `invalid_client` with ' +
+      '`WWW-Authenticate: Basic realm="warden"`. For a user with two-factor authentication on, the right password ' +
       'answers 400 `mfa_required` with an `mfa_token` instead of tokens; the second step is this endpoint again with ' +
       `grant_type=${MFA_OTP_GRANT} (mfa_token, otp) or grant_type=${MFA_RECOVERY_CODE_GRANT} ` +
       '(mfa_token, recovery_code), which answers the token response of a new aal2 session with the scope asked in the ' +
@@ -153,6 +164,10 @@ export class AuthController {
       },
     },
   })
+  @ApiUnauthorizedResponse({
+    description: '`invalid_client`: unknown client, wrong secret, or a confidential client without authentication',
+    type: OAuthErrorResponseDto,
+  })
   @ApiTooManyRequestsResponse({
     description:
       '`too_many_requests` with Retry-After: over 30 requests a minute from this IP, or the back-off after ' +
@@ -162,7 +177,7 @@ export class AuthController {
   async token(
     @Req() request: LoginRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<TokenResponseDto | MfaRequiredResponseDto> {
+  ): Promise<TokenResponseDto | MfaRequiredResponseDto | ClientTokenResponse> {
     const tokenRequest = request.tokenRequest!;
     const client = clientInfo(request);
     switch (tokenRequest.grant_type) {
@@ -202,8 +217,17 @@ export class AuthController {
         const proof = await this.passkeys.prove(tokenRequest.challenge_id, credential, client);
         return tokenResponse(await this.login.complete(proof, client, tokenRequest.scope, 'token'));
       }
-      case 'refresh_token':
-        return tokenResponse(await this.issuer.refresh(tokenRequest.refresh_token, client, tokenRequest.scope));
+      case 'refresh_token': {
+        const oauthClient = await this.clientAuth.authenticateIfPresented(request, request.body);
+        return tokenResponse(
+          await this.issuer.refresh(tokenRequest.refresh_token, client, tokenRequest.scope, oauthClient),
+        );
+      }
+      case 'client_credentials':
+        return this.clientCredentials.issue(
+          await this.clientAuth.authenticate(request, request.body),
+          tokenRequest.scope,
+        );
       case AUTHORIZATION_CODE_GRANT:
         return this.codeGrant.exchange(request, tokenRequest, client);
     }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { ClientsModule } from '../clients/clients.module.js';
 import { LimitsModule } from '../limits/limits.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { MfaModule } from '../mfa/mfa.module.js';
@@ -9,6 +10,7 @@ import { UsersModule } from '../users/users.module.js';
 import { AccessTokenService } from './access-token.service.js';
 import { AppPassport } from './app-passport.js';
 import { AuthController } from './auth.controller.js';
+import { ClientCredentialsService } from './client-credentials.service.js';
 import { BrowserAuthController } from './browser-auth.controller.js';
 import { EmailVerificationController } from './email-verification.controller.js';
 import { EmailVerificationService } from './email-verification.service.js';
@@ -31,7 +33,6 @@ import { WellKnownController } from './well-known.controller.js';
 import { IdTokenService } from '../oidc/id-token.service.js';
 import { AuthorizationCodesService } from '../authorize/authorization-codes.service.js';
 import { CodeGrantService } from '../authorize/code-grant.service.js';
-import { ClientsModule } from '../clients/clients.module.js';
 
 @Module({
   imports: [UsersModule, SessionsModule, MailModule, AuditModule, LimitsModule, MfaModule, PasskeysModule, ClientsModule],
@@ -54,6 +55,7 @@ import { ClientsModule } from '../clients/clients.module.js';
     StepUpService,
     TokenIssuerService,
     TokenInspectorService,
+    ClientCredentialsService,
     RegistrationService,
     EmailVerificationService,
     PasswordResetService,

@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, ForbiddenException, Injectable
 import { Reflector } from '@nestjs/core';
 import type { Role } from '../common/principal.js';
 import { UsersService } from '../users/users.service.js';
-import type { Principal } from '../common/principal.js';
+import { type ClientPrincipal, isClientPrincipal, type Principal } from '../common/principal.js';
 import { REQUIRED_ROLES } from '../common/roles.decorator.js';
 
 /**
@@ -23,7 +23,9 @@ export class RolesGuard implements CanActivate {
       context.getClass(),
     ]);
     if (!required?.length) return true;
-    const principal = context.switchToHttp().getRequest<{ user?: Principal }>().user;
+    const principal = context.switchToHttp().getRequest<{ user?: Principal | ClientPrincipal }>().user;
+    // A client token reaches only routes that accept it (JwtAuthGuard): there its scopes decide.
+    if (isClientPrincipal(principal)) return true;
     const message = `This route requires the ${required.join(', ')} role`;
     if (!principal || !required.every((role) => principal.roles.includes(role))) throw new ForbiddenException(message);
     const current = await this.users.findById(principal.userId);

@@ -3,7 +3,13 @@ import { allowedScopes, grantScopes, OIDC_SCOPES, refreshScopes, SCOPES } from '
 describe('allowedScopes', () => {
   it('gives a user profile only and an admin every scope', () => {
     expect(allowedScopes(['user'])).toEqual(['profile']);
-    expect(allowedScopes(['user', 'admin'])).toEqual(['profile', 'users:read', 'users:write']);
+    expect(allowedScopes(['user', 'admin'])).toEqual([
+      'profile',
+      'users:read',
+      'users:write',
+      'clients:read',
+      'clients:write',
+    ]);
     expect(allowedScopes(['user', 'admin'])).toEqual(Object.keys(SCOPES));
   });
 
@@ -17,6 +23,13 @@ describe('grantScopes (requested ∩ allowed)', () => {
     expect(grantScopes(undefined, ['user'])).toEqual(['profile']);
     expect(grantScopes('', ['user', 'admin'])).toEqual(['profile', 'users:read', 'users:write']);
     expect(grantScopes('   ', ['user'])).toEqual(['profile']);
+  });
+
+  it('grants the clients scopes to an admin only when asked for, never to a user', () => {
+    expect(grantScopes(undefined, ['user', 'admin'])).not.toContain('clients:read');
+    expect(grantScopes('clients:read clients:write', ['user', 'admin'])).toEqual(['clients:read', 'clients:write']);
+    expect(grantScopes('clients:read', ['user'])).toBeNull();
+    expect(refreshScopes(null, undefined, ['user', 'admin'])).not.toContain('clients:write');
   });
 
   it('grants exactly the requested scopes when they are allowed', () => {

@@ -5,6 +5,8 @@ export const SCOPES: Record<string, string> = {
   profile: 'Read and manage your own account',
   'users:read': 'Read all users (admins)',
   'users:write': 'Manage all users (admins)',
+  'clients:read': 'Read the registered OAuth clients (admins)',
+  'clients:write': 'Register, change and delete OAuth clients (admins)',
 };
 
 /**
@@ -16,9 +18,12 @@ export const OIDC_SCOPES: Record<string, string> = {
   email: 'See your email address and whether it is verified',
 };
 
+/** Granted only when asked for: a request without `scope` keeps getting what it got before these existed. */
+const ON_REQUEST_ONLY = new Set(['clients:read', 'clients:write']);
+
 const ROLE_SCOPES: Record<Role, string[]> = {
   user: ['profile'],
-  admin: ['profile', 'users:read', 'users:write'],
+  admin: ['profile', 'users:read', 'users:write', 'clients:read', 'clients:write'],
 };
 
 export function allowedScopes(roles: Role[]): string[] {
@@ -32,7 +37,7 @@ export function allowedScopes(roles: Role[]): string[] {
 export function grantScopes(requested: string | undefined, roles: Role[]): string[] | null {
   const allowed = allowedScopes(roles);
   const asked = (requested ?? '').split(' ').filter(Boolean);
-  if (asked.length === 0) return allowed;
+  if (asked.length === 0) return allowed.filter((scope) => !ON_REQUEST_ONLY.has(scope));
   if (asked.some((scope) => !Object.hasOwn(SCOPES, scope) && !Object.hasOwn(OIDC_SCOPES, scope))) return null;
   const askable = [...allowed, ...Object.keys(OIDC_SCOPES)];
   const granted = [...new Set(asked)].filter((scope) => askable.includes(scope));
@@ -47,7 +52,10 @@ export function grantScopes(requested: string | undefined, roles: Role[]): strin
 export function refreshScopes(granted: string | null, requested: string | undefined, roles: Role[]): string[] | null {
   const allowed = allowedScopes(roles);
   const keep = [...allowed, ...Object.keys(OIDC_SCOPES)];
-  const base = granted === null ? allowed : granted.split(' ').filter((scope) => keep.includes(scope));
+  const base =
+    granted === null
+      ? allowed.filter((scope) => !ON_REQUEST_ONLY.has(scope))
+      : granted.split(' ').filter((scope) => keep.includes(scope));
   const asked = (requested ?? '').split(' ').filter(Boolean);
   if (asked.length === 0) return base.length > 0 ? base : null;
   if (asked.some((scope) => !base.includes(scope))) return null;

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { ClientInfo } from '../common/client-info.js';
+import { ClientTokenStateService } from '../clients/client-token-state.service.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { SessionState } from '../sessions/session-state.cache.js';
@@ -26,6 +27,7 @@ export interface IntrospectionResult {
   acr?: string;
   amr?: string[];
   auth_time?: number;
+  client_id?: string;
 }
 
 const INACTIVE: IntrospectionResult = { active: false };
@@ -44,6 +46,7 @@ export class TokenInspectorService {
     private readonly audit: AuditService,
     private readonly users: UsersService,
     private readonly userCache: UserCacheService,
+    private readonly clientTokens: ClientTokenStateService,
   ) {}
 
   /** Revokes the session the token belongs to; silently nothing for anything else. */
@@ -69,6 +72,8 @@ export class TokenInspectorService {
 
   async introspect(token: string): Promise<IntrospectionResult> {
     if (looksLikeJwt(token)) {
+      const client = await this.clientToken(token);
+      if (client) return client;
       const claims = await this.verifiedClaims(token);
       const session = claims ? await this.sessions.activeState(claims.sid, claims.sub) : null;
       if (!claims || !session) return INACTIVE;
@@ -107,6 +112,34 @@ export class TokenInspectorService {
       iat: Math.floor(found.token.createdAt.getTime() / 1000),
       iss: this.config.jwt.issuer,
       ...assurance(state),
+    };
+  }
+
+  /** A live client_credentials token's answer, INACTIVE for a dead one, null when it is not one. */
+  private async clientToken(token: string): Promise<IntrospectionResult | null> {
+    let verified;
+    try {
+      verified = await this.accessTokens.verifyAny(token);
+    } catch (error) {
+      if (error instanceof InvalidAccessTokenError) return null;
+      throw error;
+    }
+    if (verified.kind !== 'client') return null;
+    const { claims } = verified;
+    const scopes = claims.scope ? claims.scope.split(' ') : [];
+    const live = await this.clientTokens.isActive({ clientId: claims.client_id, generation: claims.client_gen, scopes });
+    if (!live) return INACTIVE;
+    return {
+      active: true,
+      sub: claims.sub,
+      client_id: claims.client_id,
+      scope: claims.scope,
+      exp: claims.exp,
+      iat: claims.iat,
+      iss: claims.iss,
+      aud: claims.aud,
+      jti: claims.jti,
+      token_type: 'bearer',
     };
   }
 

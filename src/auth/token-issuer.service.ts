@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ClientInfo } from '../common/client-info.js';
+import { invalidClient } from '../clients/client-auth.service.js';
+import type { OAuthClient } from '../clients/oauth-client.entity.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { RefreshRotationService, type RotationRefusal } from '../sessions/refresh-rotation.service.js';
 import { AccessTokenService } from './access-token.service.js';
@@ -24,10 +26,24 @@ export class TokenIssuerService {
     private readonly accessTokens: AccessTokenService,
   ) {}
 
-  /** The refresh grant; `invalid_grant` says unknown, expired, revoked or reused. */
-  async refresh(refreshToken: string, client: ClientInfo, requestedScope?: string): Promise<IssuedTokens> {
+  /**
+   * The refresh grant; `invalid_grant` says unknown, expired, revoked or reused. A session opened
+   * for an OAuth client refreshes only with that client (`oauthClient`, authenticated by the
+   * caller: a confidential one with its secret, a public one by its client_id); a session of the
+   * password grant or the browser login has none and refreshes as it always did.
+   */
+  async refresh(
+    refreshToken: string,
+    client: ClientInfo,
+    requestedScope?: string,
+    oauthClient: OAuthClient | null = null,
+  ): Promise<IssuedTokens> {
     let scopes: string[] = [];
     const result = await this.rotation.rotate(refreshToken, client, (session, user) => {
+      if (session.clientId && !oauthClient) throw invalidClient('This refresh token needs its client: authenticate it');
+      if ((session.clientId ?? null) !== (oauthClient?.id ?? null)) {
+        throw new OAuthError('invalid_grant', 'The refresh token was not issued to this client');
+      }
       const narrowed = refreshScopes(session.scope, requestedScope, user.roles);
       if (!narrowed) throw new OAuthError('invalid_scope', INVALID_SCOPE);
       scopes = narrowed;

@@ -19,6 +19,7 @@ export type TokenRequest =
       code_verifier: string;
       client_id?: string;
     }
+  | { grant_type: 'client_credentials'; scope?: string }
   | { grant_type: typeof MFA_OTP_GRANT; mfa_token: string; otp: string }
   | { grant_type: typeof MFA_RECOVERY_CODE_GRANT; mfa_token: string; recovery_code: string }
   | { grant_type: typeof PASSKEY_GRANT; challenge_id: string; credential: Record<string, unknown>; scope?: string }
@@ -38,6 +39,7 @@ export const KNOWN_GRANTS = [
   PASSKEY_GRANT,
   MFA_PASSKEY_GRANT,
   AUTHORIZATION_CODE_GRANT,
+  'client_credentials',
 ];
 
 function param(body: Record<string, unknown>, name: string, required: boolean): string | undefined {
@@ -110,6 +112,7 @@ export function parseTokenRequest(body: unknown): TokenRequest {
       scope,
     };
   }
+  if (grantType === 'client_credentials') return { grant_type: 'client_credentials', scope };
   return { grant_type: 'refresh_token', refresh_token: param(fields, 'refresh_token', true)!, scope };
 }
 

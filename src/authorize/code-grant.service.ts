@@ -4,8 +4,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { TokenResponseDto } from '../auth/dto/token-response.dto.js';
 import { tokenResponse } from '../auth/issued-tokens.js';
 import { LoginService } from '../auth/login.service.js';
-import { ClientsService } from '../clients/clients.service.js';
-import type { OAuthClient } from '../clients/oauth-client.entity.js';
+import { ClientAuthService } from '../clients/client-auth.service.js';
 import type { ClientInfo } from '../common/client-info.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { IdTokenService } from '../oidc/id-token.service.js';
@@ -33,7 +32,7 @@ export interface CodeExchange {
 @Injectable()
 export class CodeGrantService {
   constructor(
-    private readonly clients: ClientsService,
+    private readonly clientAuth: ClientAuthService,
     private readonly codes: AuthorizationCodesService,
     private readonly users: UsersService,
     private readonly login: LoginService,
@@ -43,7 +42,7 @@ export class CodeGrantService {
   ) {}
 
   async exchange(request: FastifyRequest, exchange: CodeExchange, client: ClientInfo): Promise<TokenResponseDto> {
-    const oauthClient = await this.authenticateClient(request);
+    const oauthClient = await this.clientAuth.authenticate(request, request.body);
     const claimed = await this.codes.claim(
       exchange.code,
       oauthClient.id,
@@ -83,14 +82,6 @@ export class CodeGrantService {
       });
     }
     return response;
-  }
-
-  // TEMPORARY until ClientAuthService (clients branch) is merged: public clients by client_id only.
-  private async authenticateClient(request: FastifyRequest): Promise<OAuthClient> {
-    const body = request.body as Record<string, unknown>;
-    const found = typeof body.client_id === 'string' ? await this.clients.find(body.client_id) : null;
-    if (!found || found.type !== 'public') throw new OAuthError('invalid_client', 'Client authentication failed');
-    return found;
   }
 
   private async revokeOnReuse(code: string, clientId: string, client: ClientInfo): Promise<void> {

@@ -9,4 +9,10 @@ describe('parseArgs', () => {
     expect(stringFlag(args, 'password')).toBe('x y');
     expect(args.positional).toEqual(['file.csv']);
   });
+
+  it('keeps every value of a repeated flag, in order', () => {
+    const args = parseArgs(['client:create', '--redirect-uri', 'https://a/cb', '--redirect-uri=https://b/cb', '--x']);
+    expect(args.values['redirect-uri']).toEqual(['https://a/cb', 'https://b/cb']);
+    expect(args.values.x).toBeUndefined();
+  });
 });

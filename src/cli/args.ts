@@ -2,12 +2,15 @@ export interface ParsedArgs {
   command: string | undefined;
   positional: string[];
   flags: Record<string, string | true>;
+  /** Every value of each flag, in order, for flags that may repeat (`--redirect-uri A --redirect-uri B`). */
+  values: Record<string, string[]>;
 }
 
 /** Minimal `command --flag value --switch positional` parser (no dependency needed). */
 export function parseArgs(argv: string[]): ParsedArgs {
   const [command, ...rest] = argv;
   const flags: Record<string, string | true> = {};
+  const values: Record<string, string[]> = {};
   const positional: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
@@ -19,9 +22,10 @@ export function parseArgs(argv: string[]): ParsedArgs {
         flags[name] = next;
         i++;
       } else flags[name] = true;
+      if (typeof flags[name] === 'string') (values[name] ??= []).push(flags[name]);
     } else positional.push(arg);
   }
-  return { command, positional, flags };
+  return { command, positional, flags, values };
 }
 
 export function stringFlag(args: ParsedArgs, name: string): string | undefined {

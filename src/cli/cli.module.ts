@@ -3,9 +3,11 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { type AppConfig } from '../config/app-config.js';
 import { ConfigModule } from '../config/config.module.js';
 import { dataSourceOptions } from '../config/database.js';
+import { ClientsModule } from '../clients/clients.module.js';
 import { MfaModule } from '../mfa/mfa.module.js';
 import { RetentionModule } from '../retention/retention.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { ClientCommands } from './client.commands.js';
 import { UserCommands } from './user.commands.js';
 import { UsersImporter } from './users-import.js';
 
@@ -25,8 +27,9 @@ export class CliModule {
         UsersModule,
         MfaModule,
         RetentionModule,
+        ClientsModule,
       ],
-      providers: [UserCommands, UsersImporter],
+      providers: [UserCommands, UsersImporter, ClientCommands],
     };
   }
 }

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig } from '../config/app-config.js';
 import { parseArgs, type ParsedArgs } from './args.js';
 import { CliModule } from './cli.module.js';
+import { clientInput, ClientCommands } from './client.commands.js';
 import { formatPurgeReport } from './purge-report.js';
 import { ImportFileError } from './import-rows.js';
 import { createInput, emailInput, roleInput, UsageError, UserCommands } from './user.commands.js';
@@ -17,7 +18,10 @@ const USAGE = `Usage: npm run cli -- <command> [options]
   user:enable --email E
   user:mfa-reset --email E        (removes every MFA factor and recovery code; revokes every session)
   users:import FILE               (CSV with header email,password_hash[,email_verified][,username], or JSON lines)
-  db:purge                        (deletes what is past its retention now; prints the rows deleted per table)`;
+  db:purge                        (deletes what is past its retention now; prints the rows deleted per table)
+  client:create --name N --redirect-uri U [--redirect-uri U2] [--confidential] [--first-party]
+                [--grant client_credentials] [--scope S]
+                                  (registers an OAuth client; prints its client_id and, confidential, its secret once)`;
 
 type Context = Awaited<ReturnType<typeof NestFactory.createApplicationContext>>;
 type Step = (context: Context) => Promise<string>;
@@ -49,6 +53,10 @@ function plan(args: ParsedArgs): Step | undefined {
         const report = (line: number, reason: string) => console.error(`line ${line}: rejected: ${reason}`);
         return formatSummary(await context.get(UsersImporter).run(file, report));
       };
+    }
+    case 'client:create': {
+      const input = clientInput(args);
+      return (context) => context.get(ClientCommands).create(input);
     }
     case 'db:purge':
       return async (context) => formatPurgeReport(await context.get(RetentionService).purge());

@@ -3,6 +3,7 @@ import { HttpException } from '@nestjs/common';
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
+  | 'unauthorized_client'
   | 'invalid_grant'
   | 'unsupported_grant_type'
   | 'invalid_scope'

@@ -11,4 +11,20 @@ export interface Principal {
   scopes: string[];
   /** The session's assurance level now (not when the token was issued): step-up is judged on it. */
   acr: 'aal1' | 'aal2';
+  /** The OAuth client the session was opened for (authorization code), if any. */
+  clientId?: string;
+}
+
+/**
+ * A client_credentials token's caller: the client itself, no user. Only routes marked
+ * @AcceptsClientTokens() ever see it as `request.user`.
+ */
+export interface ClientPrincipal {
+  kind: 'client';
+  clientId: string;
+  scopes: string[];
+}
+
+export function isClientPrincipal(value: unknown): value is ClientPrincipal {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'client';
 }

@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
-import type { Principal } from '../common/principal.js';
+import { type ClientPrincipal, isClientPrincipal, type Principal } from '../common/principal.js';
 import { REQUIRED_ROLES } from '../common/roles.decorator.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -37,8 +37,9 @@ export class StepUpGuard implements CanActivate {
       (this.config.mfaRequiredForAdmin &&
         (this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_ROLES, targets) ?? []).includes('admin'));
     if (!required) return true;
-    const principal = context.switchToHttp().getRequest<{ user?: Principal }>().user;
-    if (!principal || principal.acr === 'aal2') return true;
+    const principal = context.switchToHttp().getRequest<{ user?: Principal | ClientPrincipal }>().user;
+    // A client has no second factor: its secret is its authentication.
+    if (!principal || isClientPrincipal(principal) || principal.acr === 'aal2') return true;
     const user = await this.users.findById(principal.userId);
     if (!user?.mfaEnabled) return true;
     context.switchToHttp().getResponse<FastifyReply>().header('WWW-Authenticate', STEP_UP_CHALLENGE);

@@ -15,6 +15,10 @@ const CACHE_MAX_ENTRIES = 50_000;
 const CACHE_TTL_MS = 30_000;
 const PENDING = 'warden:pendingRevocations';
 const USER_PREFIX = 'user:';
+const CLIENT_PREFIX = 'client:';
+
+/** Told when an OAuth client changed (id) or when any may have changed unseen (null: forget them all). */
+export type ClientChangeListener = (clientId: string | null) => void;
 
 function pickTransport(config: AppConfig, dataSource: DataSource, metrics?: MetricsService): RevocationTransport {
   if (config.redisUrl) return new RedisTransport(config.redisUrl);
@@ -35,6 +39,7 @@ export class SessionEventsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('SessionRevocation');
   private readonly transport: RevocationTransport;
   private listeningNow = false;
+  private readonly clientListeners: ClientChangeListener[] = [];
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -55,12 +60,14 @@ export class SessionEventsService implements OnModuleInit, OnModuleDestroy {
       message: (payload) => this.apply(payload),
       up: () => {
         this.cache.clear();
+        this.clientsChanged(null);
         this.listeningNow = true;
         this.logger.log(`Listening for session revocations (${this.transport.name})`);
       },
       down: () => {
         this.listeningNow = false;
         this.cache.clear();
+        this.clientsChanged(null);
       },
     });
   }
@@ -82,6 +89,23 @@ export class SessionEventsService implements OnModuleInit, OnModuleDestroy {
   /** All sessions of the user: revoked, user disabled, or user deleted (rows gone by cascade). */
   userRevoked(userId: string, manager?: EntityManager): Promise<void> {
     return this.emit(USER_PREFIX + userId, manager);
+  }
+
+  /**
+   * An OAuth client was deleted, or its secret or scopes changed: every instance forgets the
+   * session states it cached (the client's sessions may be gone) and tells its client listeners.
+   */
+  clientChanged(clientId: string, manager?: EntityManager): Promise<void> {
+    return this.emit(CLIENT_PREFIX + clientId, manager);
+  }
+
+  /** For the clients module's cache of client states (client_credentials tokens). */
+  onClientChange(listener: ClientChangeListener): void {
+    this.clientListeners.push(listener);
+  }
+
+  private clientsChanged(clientId: string | null): void {
+    for (const listener of this.clientListeners) listener(clientId);
   }
 
   private async emit(payload: string, manager?: EntityManager): Promise<void> {
@@ -107,7 +131,11 @@ export class SessionEventsService implements OnModuleInit, OnModuleDestroy {
 
   private apply(payload: string): void {
     if (payload.startsWith(USER_PREFIX)) this.cache.invalidateUser(payload.slice(USER_PREFIX.length));
-    else this.cache.invalidateSession(payload);
+    else if (payload.startsWith(CLIENT_PREFIX)) {
+      // Rare (an admin action): dropping every cached session state is simpler than an index by client.
+      this.cache.clear();
+      this.clientsChanged(payload.slice(CLIENT_PREFIX.length));
+    } else this.cache.invalidateSession(payload);
   }
 
   private afterCommitSubscriber(): EntitySubscriberInterface {

@@ -80,6 +80,40 @@ export class SessionsService {
   }
 
   /**
+   * Revokes every live session opened for the OAuth client (the client is being deleted) and
+   * tells every instance that the client changed. Pass the manager of the deleting transaction.
+   */
+  async revokeAllForClient(clientId: string, reason: string, manager?: EntityManager): Promise<number> {
+    return this.inTransaction(manager, async (em) => {
+      const result = await em
+        .getRepository(Session)
+        .createQueryBuilder()
+        .update()
+        .set({ revokedAt: () => 'now()', revokedReason: reason })
+        .where('client_id = :clientId AND revoked_at IS NULL', { clientId })
+        .execute();
+      await this.events.clientChanged(clientId, em);
+      this.metrics?.sessionRevoked(reason, result.affected ?? 0);
+      return result.affected ?? 0;
+    });
+  }
+
+  /** The client's secret, scopes or grants changed: every instance re-reads its state. */
+  notifyClientChanged(clientId: string, manager?: EntityManager): Promise<void> {
+    return this.inTransaction(manager, (em) => this.events.clientChanged(clientId, em));
+  }
+
+  /** For the clients module's cache: called with the client's id, or null to forget every client. */
+  onClientChange(listener: (clientId: string | null) => void): void {
+    this.events.onClientChange(listener);
+  }
+
+  /** True while changes of clients reach this instance, i.e. while a cache of client states may be trusted. */
+  get listeningForChanges(): boolean {
+    return this.events.listening;
+  }
+
+  /**
    * For the users module: the user was deleted (sessions gone by cascade) or disabled. Call it
    * with the transaction's manager of that change; every instance forgets the user's sessions.
    */

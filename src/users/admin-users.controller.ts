@@ -14,6 +14,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { AcceptsClientTokens } from '../common/client-tokens.decorator.js';
 import { CurrentPrincipal } from '../common/current-principal.decorator.js';
 import type { Principal } from '../common/principal.js';
 import { Roles } from '../common/roles.decorator.js';
@@ -50,6 +51,7 @@ export class AdminUsersController {
   ) {}
 
   @Get()
+  @AcceptsClientTokens()
   @Scopes('users:read')
   @ApiOAuth2(['users:read'], 'oauth2')
   @ApiOperation({ summary: 'List users, newest first, optionally filtered by an email substring' })
@@ -61,6 +63,7 @@ export class AdminUsersController {
   }
 
   @Get(':id')
+  @AcceptsClientTokens()
   @Scopes('users:read')
   @ApiOAuth2(['users:read'], 'oauth2')
   @ApiOperation({ summary: 'One user' })

@@ -66,4 +66,11 @@ export class IntrospectionResponseDto {
     description: "The session's last authentication (epoch seconds)",
   })
   auth_time?: number;
+
+  @ApiProperty({
+    required: false,
+    format: 'uuid',
+    description: 'The OAuth client of a client_credentials token (then `sub` is the client too, and no sid)',
+  })
+  client_id?: string;
 }

@@ -12,9 +12,10 @@ export class TokenResponseDto {
 
   @ApiProperty({
     example: 'q0m8Yb9H1l2kq1cYp6mR3xq6zv8cJ6sX3b0KfP2rT1E',
-    description: 'Opaque, single-use; rotate it with grant_type=refresh_token',
+    required: false,
+    description: 'Opaque, single-use; rotate it with grant_type=refresh_token (none for client_credentials)',
   })
-  refresh_token: string;
+  refresh_token?: string;
 
   @ApiProperty({ example: 'profile' })
   scope: string;
@@ -35,10 +36,24 @@ export class TokenRequestDto {
       'refresh_token',
       'urn:warden:params:oauth:grant-type:mfa-otp',
       'urn:warden:params:oauth:grant-type:mfa-recovery-code',
+      'client_credentials',
     ],
     example: 'password',
   })
   grant_type: string;
+
+  @ApiProperty({
+    required: false,
+    description: 'The client (a public client names itself so; a confidential one may use client_secret_basic instead)',
+    format: 'uuid',
+  })
+  client_id?: string;
+
+  @ApiProperty({
+    required: false,
+    description: 'client_secret_post: the client secret (not together with an Authorization: Basic header)',
+  })
+  client_secret?: string;
 
   @ApiProperty({ required: false, description: 'Email or username (password grant)', example: 'alice@example.com' })
   username?: string;
