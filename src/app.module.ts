@@ -23,6 +23,7 @@ import { MailModule } from './mail/mail.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { StepUpGuard } from './mfa/step-up.guard.js';
 import { MfaModule } from './mfa/mfa.module.js';
+import { OidcModule } from './oidc/oidc.module.js';
 import { PagesModule } from './pages/pages.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -56,6 +57,7 @@ export class AppModule {
         AuthModule,
         ClientsModule,
         MfaModule,
+        OidcModule.register(config),
         HealthModule,
         AuditModule,
         LimitsModule,

@@ -39,7 +39,8 @@ export class BrowserSessionService {
   ) {}
 
   async current(request: FastifyRequest): Promise<BrowserSession | null> {
-    const ids = readBrowserSessionValue(this.config, cookieOf(request, BROWSER_SESSION_COOKIE)) ??
+    const ids =
+      readBrowserSessionValue(this.config, cookieOf(request, BROWSER_SESSION_COOKIE)) ??
       (await this.fromAccessCookie(request));
     if (!ids) return null;
     const state = await this.sessions.activeState(ids.sessionId, ids.userId);

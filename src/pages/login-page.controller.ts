@@ -6,6 +6,7 @@ import { SetsAuthCookies } from '../auth/csrf.guard.js';
 import type { IssuedTokens } from '../auth/issued-tokens.js';
 import { LoginRefusedError, LoginThrottledError } from '../auth/login-errors.js';
 import { LoginService } from '../auth/login.service.js';
+import { ClientsService } from '../clients/clients.service.js';
 import { clientInfo } from '../common/client-info.js';
 import { AcceptsForm } from '../common/form-body.decorator.js';
 import { Public } from '../common/public.decorator.js';
@@ -18,7 +19,7 @@ import { PageCsrf } from './page-csrf.js';
 import { PageExceptionFilter } from './page-exception.filter.js';
 import { PageRenderer } from './page-renderer.js';
 import { retryAfterInWords } from './retry-after.js';
-import { RETURN_TO_REGISTRY, type RedirectUriRegistry, safeReturnTo } from './return-to.js';
+import { safeReturnTo } from './return-to.js';
 import { signInProviders } from './sign-in-providers.js';
 
 /** Where a signed-in browser goes when nothing (or nothing allowed) was asked for. */
@@ -37,7 +38,7 @@ interface LoginQuery {
 export class LoginPageController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(RETURN_TO_REGISTRY) private readonly clients: RedirectUriRegistry,
+    private readonly clients: ClientsService,
     private readonly pages: PageRenderer,
     private readonly csrf: PageCsrf,
     private readonly browserSessions: BrowserSessionService,
@@ -72,7 +73,12 @@ export class LoginPageController {
     const username = formField(body, 'username')?.trim() ?? '';
     const password = formField(body, 'password') ?? '';
     if (username === '' || password === '') {
-      return this.renderForm(request, reply, { returnTo, username, error: 'Enter your email or username and your password.' }, 400);
+      return this.renderForm(
+        request,
+        reply,
+        { returnTo, username, error: 'Enter your email or username and your password.' },
+        400,
+      );
     }
     const client = clientInfo(request);
     try {
@@ -94,7 +100,10 @@ export class LoginPageController {
   }
 
   /** A refused sign-in shown on the form: 401 wrong credentials, 403 unverified or disabled, 429 back-off. */
-  private refusal(error: unknown, reply: FastifyReply): { status: number; view: { error: string; unverified?: boolean } } | null {
+  private refusal(
+    error: unknown,
+    reply: FastifyReply,
+  ): { status: number; view: { error: string; unverified?: boolean } } | null {
     if (error instanceof LoginThrottledError) {
       reply.header('retry-after', String(error.retryAfter));
       return {
@@ -103,7 +112,8 @@ export class LoginPageController {
       };
     }
     if (error instanceof LoginRefusedError) {
-      if (error.reason === 'bad_credentials') return { status: 401, view: { error: 'Wrong email, username or password.' } };
+      if (error.reason === 'bad_credentials')
+        return { status: 401, view: { error: 'Wrong email, username or password.' } };
       if (error.reason === 'unverified') {
         return { status: 403, view: { error: 'Your email address is not verified yet.', unverified: true } };
       }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { AuthModule } from '../auth/auth.module.js';
+import { ClientsModule } from '../clients/clients.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AssetsController } from './assets.controller.js';
@@ -9,22 +10,12 @@ import { LoginPageController } from './login-page.controller.js';
 import { PageCsrf } from './page-csrf.js';
 import { PageExceptionFilter } from './page-exception.filter.js';
 import { PageRenderer } from './page-renderer.js';
-import { RETURN_TO_REGISTRY, type RedirectUriRegistry } from './return-to.js';
-
-// Until OAuth clients exist no absolute URL is a registered redirect URI: return_to takes paths only.
-const noClients: RedirectUriRegistry = { isRegisteredRedirectUri: () => Promise.resolve(false) };
 
 /** The hosted pages: renderer and layout, assets, CSRF, the browser session, the sign-in pages. */
 @Module({
-  imports: [AuthModule, SessionsModule, UsersModule, AuditModule],
+  imports: [AuthModule, ClientsModule, SessionsModule, UsersModule, AuditModule],
   controllers: [AssetsController, LoginPageController],
-  providers: [
-    PageRenderer,
-    PageCsrf,
-    BrowserSessionService,
-    PageExceptionFilter,
-    { provide: RETURN_TO_REGISTRY, useValue: noClients },
-  ],
-  exports: [PageRenderer, PageCsrf, BrowserSessionService, PageExceptionFilter, RETURN_TO_REGISTRY],
+  providers: [PageRenderer, PageCsrf, BrowserSessionService, PageExceptionFilter],
+  exports: [PageRenderer, PageCsrf, BrowserSessionService, PageExceptionFilter],
 })
 export class PagesModule {}

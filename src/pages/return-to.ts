@@ -1,4 +1,4 @@
-/** What safeReturnTo needs of the clients: ClientsService answers it. */
+/** What safeReturnTo needs of the clients: ClientsService (src/clients/clients.service.ts). */
 export interface RedirectUriRegistry {
   isRegisteredRedirectUri(uri: string): Promise<boolean>;
 }
@@ -43,6 +43,3 @@ export async function safeReturnTo(value: unknown, clients: RedirectUriRegistry)
   if (['javascript:', 'data:', 'vbscript:', 'file:', 'blob:'].includes(parsed.protocol)) return null;
   return (await clients.isRegisteredRedirectUri(value)) ? value : null;
 }
-
-/** The injection token of the registry safeReturnTo asks (ClientsService). */
-export const RETURN_TO_REGISTRY = Symbol('RETURN_TO_REGISTRY');

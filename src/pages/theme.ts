@@ -14,14 +14,20 @@ function luminance([r, g, b]: [number, number, number]): number {
 }
 
 function shade(rgb: [number, number, number], factor: number): string {
-  return `#${rgb.map((c) => Math.round(c * factor).toString(16).padStart(2, '0')).join('')}`;
+  return `#${rgb
+    .map((c) =>
+      Math.round(c * factor)
+        .toString(16)
+        .padStart(2, '0'),
+    )
+    .join('')}`;
 }
 
 export function themeCss(primary: string): string {
   const rgb = channels(primary);
   // The text on a primary button: whichever of white and near-black contrasts more.
   const light = luminance(rgb);
-  const inverse = (1.05 / (light + 0.05)) >= ((light + 0.05) / 0.05) ? '#fff' : '#111';
+  const inverse = 1.05 / (light + 0.05) >= (light + 0.05) / 0.05 ? '#fff' : '#111';
   const hover = shade(rgb, 0.85);
   const rgba = (alpha: number) => `rgba(${rgb.join(', ')}, ${alpha})`;
   return `/* UI_PRIMARY_COLOR ${primary} */
