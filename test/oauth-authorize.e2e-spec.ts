@@ -34,14 +34,14 @@ describe('GET/POST /oauth/authorize', () => {
     http = client(t.url);
     issuer = t.config.jwt.issuer;
     expect((await http.post('/auth/register', { json: { email: EMAIL, password: PASSWORD } })).status).toBe(201);
-    thirdParty = await createClient(t.dataSource, { name: 'Third Party', redirectUris: [REDIRECT] });
-    firstParty = await createClient(t.dataSource, { name: 'Own App', redirectUris: [REDIRECT], firstParty: true });
-    noCodeGrant = await createClient(t.dataSource, {
+    thirdParty = await createClient(t.app, { name: 'Third Party', redirectUris: [REDIRECT] });
+    firstParty = await createClient(t.app, { name: 'Own App', redirectUris: [REDIRECT], firstParty: true });
+    noCodeGrant = await createClient(t.app, {
       redirectUris: [REDIRECT],
       grantTypes: ['client_credentials'],
       confidential: true,
     });
-    native = await createClient(t.dataSource, {
+    native = await createClient(t.app, {
       redirectUris: ['http://127.0.0.1/callback', 'com.example.app:/oauth'],
       firstParty: true,
     });
@@ -223,7 +223,7 @@ describe('GET/POST /oauth/authorize', () => {
     });
 
     it('with the client scopes when none is asked; admin scopes are left out for a plain user', async () => {
-      const wide = await createClient(t.dataSource, {
+      const wide = await createClient(t.app, {
         redirectUris: [REDIRECT],
         firstParty: true,
         scopes: ['profile', 'users:read'],

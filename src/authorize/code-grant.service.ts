@@ -43,6 +43,9 @@ export class CodeGrantService {
 
   async exchange(request: FastifyRequest, exchange: CodeExchange, client: ClientInfo): Promise<TokenResponseDto> {
     const oauthClient = await this.clientAuth.authenticate(request, request.body);
+    if (!oauthClient.grantTypes.includes('authorization_code')) {
+      throw new OAuthError('unauthorized_client', 'This client may not use the authorization code grant');
+    }
     const claimed = await this.codes.claim(
       exchange.code,
       oauthClient.id,

@@ -1,5 +1,7 @@
+import type { INestApplication } from '@nestjs/common';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import { ClientsService } from '../../src/clients/clients.service.js';
+import type { ClientGrant } from '../../src/clients/dto/client.dto.js';
 import { type CookieJar, hiddenField, type JarResponse } from './cookie-jar.js';
 import { PASSWORD } from './accounts.js';
 
@@ -28,24 +30,18 @@ export interface ClientOptions {
   grantTypes?: string[];
 }
 
-/** Registers a client as the CLI and the admin API do (one row of oauth_clients). */
-export async function createClient(ds: DataSource, options: ClientOptions): Promise<RegisteredClient> {
-  const secret = options.confidential ? randomBytes(32).toString('base64url') : undefined;
-  const [row] = await ds.query<Array<{ id: string }>>(
-    `INSERT INTO oauth_clients (name, type, secret_hash, redirect_uris, post_logout_redirect_uris, grant_types, scopes, first_party)
-     VALUES ($1, $2, $3, $4::text[], $5::text[], $6::varchar[], $7::varchar[], $8) RETURNING id`,
-    [
-      options.name ?? 'Example App',
-      options.confidential ? 'confidential' : 'public',
-      secret ? createHash('sha256').update(secret).digest('hex') : null,
-      options.redirectUris,
-      options.postLogoutRedirectUris ?? [],
-      options.grantTypes ?? ['authorization_code', 'refresh_token'],
-      options.scopes ?? ['openid', 'profile', 'email'],
-      options.firstParty ?? false,
-    ],
-  );
-  return { clientId: row.id, secret };
+/** Registers a client through ClientsService, as the CLI and the admin API do. */
+export async function createClient(app: INestApplication, options: ClientOptions): Promise<RegisteredClient> {
+  const { client, secret } = await app.get(ClientsService).create({
+    name: options.name ?? 'Example App',
+    type: options.confidential ? 'confidential' : 'public',
+    redirectUris: options.redirectUris,
+    postLogoutRedirectUris: options.postLogoutRedirectUris ?? [],
+    grantTypes: (options.grantTypes ?? ['authorization_code', 'refresh_token']) as ClientGrant[],
+    scopes: options.scopes ?? ['openid', 'profile', 'email'],
+    firstParty: options.firstParty ?? false,
+  });
+  return { clientId: client.id, secret: secret ?? undefined };
 }
 
 export interface Pkce {
