@@ -55,7 +55,10 @@ function missingErrors(name: string, op: Operation): string[] {
   for (const [status, response] of Object.entries(op.responses)) {
     if (Number(status) < 400) continue;
     const schema = response.content?.['application/json']?.schema?.$ref;
-    const oauth = OAUTH_SHAPED.includes(name) && (status === '400' || status === '429');
+    // The token endpoint's 401 is RFC 6749's invalid_client, shaped like its other errors.
+    const oauth =
+      OAUTH_SHAPED.includes(name) &&
+      (status === '400' || status === '429' || (name === 'post /auth/token' && status === '401'));
     if (schema !== (oauth ? OAUTH_ERROR : ERROR)) problems.push(`${name}: ${status} has schema ${schema}`);
   }
   return problems;

@@ -346,6 +346,27 @@ describe('audit log (auth_events)', () => {
     ]);
   });
 
+  it('records client registration, change, secret rotation and deletion, with neither secret', async () => {
+    const made = await http.post('/clients', {
+      token: adminTokens.access_token,
+      json: { name: 'Audit client', type: 'confidential', grant_types: ['client_credentials'] },
+    });
+    expect(made.status).toBe(201);
+    const id = made.body.client_id as string;
+    secrets.push(made.body.client_secret);
+    await http.patch(`/clients/${id}`, { token: adminTokens.access_token, json: { first_party: true } });
+    const rotated = await http.post(`/clients/${id}/secret`, { token: adminTokens.access_token });
+    secrets.push(rotated.body.client_secret);
+    expect((await http.delete(`/clients/${id}`, { token: adminTokens.access_token })).status).toBe(204);
+    const rows = (await events(adminId)) as Array<{ type: string; details: Record<string, unknown> }>;
+    expect(rows.filter((e) => e.type.startsWith('client_')).map((e) => e.type)).toEqual([
+      'client_created',
+      'client_updated',
+      'client_secret_rotated',
+      'client_deleted',
+    ]);
+  });
+
   it('has an event of every type, and not one secret in any row', async () => {
     await audit.flush();
     const types = (await t.dataSource.query('SELECT DISTINCT type FROM auth_events')).map(

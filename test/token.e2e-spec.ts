@@ -81,7 +81,7 @@ describe('POST /auth/token (password grant)', () => {
     [{ username: 'dave@example.com', password: PASSWORD }, 'invalid_request', /grant_type/],
     [{ grant_type: 'password', password: PASSWORD }, 'invalid_request', /username/],
     [{ grant_type: 'password', username: 'dave@example.com' }, 'invalid_request', /password/],
-    [{ grant_type: 'client_credentials' }, 'unsupported_grant_type', /grant_type/],
+    [{ grant_type: 'implicit' }, 'unsupported_grant_type', /grant_type/],
     [
       { grant_type: 'password', username: 'dave@example.com', password: PASSWORD, scope: 'users:read' },
       'invalid_scope',
