@@ -41,7 +41,10 @@ async function signedIn(clientId = rp) {
   await http.post('/auth/register', { json: { email, password: PASSWORD } });
   const login = await http.post('/auth/login', { json: { email, password: PASSWORD } });
   const cookies = setCookies(login);
-  const jar = { access_token: cookies.access_token.value };
+  const jar: Record<string, string> = {
+    access_token: cookies.access_token.value,
+    warden_session: cookies.warden_session.value,
+  };
   const token = await http.post('/auth/token', {
     form: { grant_type: 'password', username: email, password: PASSWORD, scope: 'openid profile' },
   });
@@ -95,6 +98,7 @@ describe('GET /oauth/logout with an id_token_hint', () => {
     const cleared = res.headers.getSetCookie().join('\n');
     expect(cleared).toMatch(/access_token=;.*Path=\//);
     expect(cleared).toMatch(/refresh_token=;.*Path=\/auth/);
+    expect(cleared).toMatch(/warden_session=;/);
     expect(await alive(s.accessToken)).toBe(false);
     expect(await alive(s.browserAccessToken)).toBe(false);
     const rows: { revoked_reason: string }[] = await t.dataSource.query(
@@ -111,7 +115,9 @@ describe('GET /oauth/logout with an id_token_hint', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('x-frame-options')).toBe('DENY');
-    expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'.*frame-ancestors 'none'/);
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
     expect(await res.text()).toMatch(/You are signed out/);
     expect(await alive(s.accessToken)).toBe(false);
     // No cookie was sent: the browser session of the cookies is untouched.
@@ -133,6 +139,17 @@ describe('GET /oauth/logout with an id_token_hint', () => {
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe(RETURN);
     expect(await alive(s.accessToken)).toBe(false);
+  });
+
+  it('finds the browser session by its warden_session cookie alone (after the access cookie is gone)', async () => {
+    const s = await signedIn();
+    const res = await logout(
+      { id_token_hint: s.idToken },
+      { cookie: cookieHeader({ warden_session: s.jar.warden_session }) },
+    );
+    expect(res.status).toBe(200);
+    expect(await alive(s.browserAccessToken)).toBe(false);
+    expect(res.headers.getSetCookie().join('\n')).toMatch(/warden_session=;/);
   });
 
   it("never ends another user's browser session", async () => {
@@ -235,29 +252,26 @@ describe('/oauth/logout without a hint', () => {
     const page = await ask.text();
     expect(page).toMatch(/<form method="post" action="\/oauth\/logout">/);
     expect(page).toContain(`name="post_logout_redirect_uri" value="${RETURN}"`);
-    expect(ask.headers.get('content-security-policy')).toContain("form-action 'self' https://rp.example.com");
+    expect(page).toContain(s.email);
+    expect(await alive(s.browserAccessToken)).toBe(true);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1];
+    const jar = { ...s.jar, warden_csrf: setCookies({ headers: ask.headers } as never).warden_csrf.value };
+
+    const form = { client_id: rp, post_logout_redirect_uri: RETURN, state: 's1', _csrf: csrf };
+    const post = (headers: Record<string, string>, body: Record<string, string>) =>
+      fetch(`${t.url}/oauth/logout`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieHeader(jar), ...headers },
+        body: new URLSearchParams(body),
+      });
+    expect((await post({ origin: 'https://evil.example' }, form)).status).toBe(403);
+    expect((await post({ origin: ISSUER }, { ...form, _csrf: 'forged' })).status).toBe(403);
+    const { _csrf: _dropped, ...withoutToken } = form;
+    expect((await post({ origin: ISSUER }, withoutToken)).status).toBe(403);
     expect(await alive(s.browserAccessToken)).toBe(true);
 
-    const form = { client_id: rp, post_logout_redirect_uri: RETURN, state: 's1' };
-    const foreign = await fetch(`${t.url}/oauth/logout`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        cookie: cookieHeader(s.jar),
-        origin: 'https://evil.example',
-      },
-      body: new URLSearchParams(form),
-    });
-    expect(foreign.status).toBe(403);
-    expect(await alive(s.browserAccessToken)).toBe(true);
-
-    const confirmed = await fetch(`${t.url}/oauth/logout`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieHeader(s.jar), origin: ISSUER },
-      body: new URLSearchParams(form),
-    });
+    const confirmed = await post({ origin: ISSUER }, form);
     expect(confirmed.status).toBe(303);
     expect(confirmed.headers.get('location')).toBe(`${RETURN}?state=s1`);
     expect(confirmed.headers.getSetCookie().join('\n')).toMatch(/access_token=;/);

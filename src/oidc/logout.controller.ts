@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clearAuthCookies } from '../auth/auth-cookies.js';
@@ -9,7 +9,10 @@ import { AcceptsForm } from '../common/form-body.decorator.js';
 import { Public } from '../common/public.decorator.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { sendLogoutConfirmation, sendLogoutError, sendSignedOut } from './logout-page.js';
+import { BrowserSessionService } from '../pages/browser-session.service.js';
+import { PageCsrf } from '../pages/page-csrf.js';
+import { PageExceptionFilter } from '../pages/page-exception.filter.js';
+import { PageRenderer } from '../pages/page-renderer.js';
 import { LogoutRequestError, type LogoutParams, parseLogoutParams, withState } from './logout-params.js';
 import { type LogoutHint, LogoutService } from './logout.service.js';
 
@@ -25,12 +28,16 @@ const DESCRIPTION =
 /** The end_session_endpoint (registered only while OpenID Connect is on: see OidcModule). */
 @ApiTags('openid-connect')
 @Public()
+@UseFilters(PageExceptionFilter)
 @Controller('oauth')
 export class LogoutController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logout: LogoutService,
     private readonly clients: ClientsService,
+    private readonly browserSessions: BrowserSessionService,
+    private readonly pages: PageRenderer,
+    private readonly csrf: PageCsrf,
   ) {}
 
   @Get('logout')
@@ -57,7 +64,7 @@ export class LogoutController {
     await this.handle(body, request, reply, true);
   }
 
-  private async handle(source: unknown, request: FastifyRequest, reply: FastifyReply, confirmed: boolean) {
+  private async handle(source: unknown, request: FastifyRequest, reply: FastifyReply, posted: boolean) {
     let params: LogoutParams;
     let hint: LogoutHint | null = null;
     let redirect: string | undefined;
@@ -72,16 +79,41 @@ export class LogoutController {
       }
       redirect = await this.registeredRedirect(params, hint);
     } catch (error) {
-      if (error instanceof LogoutRequestError) return sendLogoutError(reply, error.message);
-      throw error;
+      if (!(error instanceof LogoutRequestError)) throw error;
+      return this.pages.render(
+        reply,
+        'error',
+        { title: 'Sign-out request not accepted', message: `${error.message} Nothing was changed.` },
+        400,
+      );
     }
-    const browser = await this.logout.browserSession(request);
-    if (!hint && browser && !confirmed) {
-      return sendLogoutConfirmation(reply, params, redirect ? new URL(redirect).origin : undefined);
+    const browser = await this.browserSessions.current(request);
+    // Without a hint nothing proves that the user asked to leave: a signed-in browser confirms,
+    // with a form of our own (CSRF token and Origin), so that a link alone signs nobody out.
+    if (!hint && browser) {
+      if (!posted) return this.confirm(request, reply, params, browser.user.email);
+      this.csrf.check(request, source);
     }
-    if (await this.logout.end(hint, browser, clientInfo(request))) clearAuthCookies(reply, this.config);
-    if (redirect) return void reply.redirect(withState(redirect, params.state), confirmed ? 303 : 302);
-    sendSignedOut(reply);
+    const ref = browser ? { sessionId: browser.sessionId, userId: browser.user.id } : null;
+    if (await this.logout.end(hint, ref, clientInfo(request))) clearAuthCookies(reply, this.config);
+    if (redirect) return this.pages.redirect(reply, withState(redirect, params.state), posted ? 303 : 302);
+    return this.pages.render(reply, 'signed-out', { title: 'You are signed out' });
+  }
+
+  private confirm(request: FastifyRequest, reply: FastifyReply, params: LogoutParams, email: string) {
+    const fields = (
+      [
+        ['client_id', params.clientId],
+        ['post_logout_redirect_uri', params.postLogoutRedirectUri],
+        ['state', params.state],
+      ] as const
+    ).filter(([, value]) => value !== undefined);
+    return this.pages.render(reply, 'logout-confirm', {
+      title: 'Sign out?',
+      email,
+      fields,
+      csrf: this.csrf.token(request, reply),
+    });
   }
 
   /** The post-logout URI, only when registered for the identified client (exact match); else an error. */

@@ -1,8 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { compactVerify } from 'jose';
-import type { FastifyRequest } from 'fastify';
-import { AccessTokenService } from '../auth/access-token.service.js';
-import { ACCESS_COOKIE, cookieOf } from '../auth/auth-cookies.js';
 import { JwtKeysService } from '../auth/jwt-keys.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { ClientInfo } from '../common/client-info.js';
@@ -28,7 +25,6 @@ export class LogoutService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly keys: JwtKeysService,
-    private readonly accessTokens: AccessTokenService,
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
   ) {}
@@ -61,15 +57,6 @@ export class LogoutService {
     } catch {
       return null;
     }
-  }
-
-  /** The browser's live Warden session, from its access cookie. */
-  async browserSession(request: FastifyRequest): Promise<BrowserSessionRef | null> {
-    const token = cookieOf(request, ACCESS_COOKIE);
-    if (!token) return null;
-    const claims = await this.accessTokens.verify(token).catch(() => null);
-    if (!claims || !(await this.sessions.isActive(claims.sid, claims.sub))) return null;
-    return { sessionId: claims.sid, userId: claims.sub };
   }
 
   /**

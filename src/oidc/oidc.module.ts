@@ -3,6 +3,7 @@ import { AuthModule } from '../auth/auth.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
+import { PagesModule } from '../pages/pages.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { OidcDiscoveryController } from './oidc-discovery.controller.js';
@@ -21,7 +22,7 @@ export class OidcModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: OidcModule,
-      imports: [AuthModule, UsersModule, SessionsModule, AuditModule, ClientsModule],
+      imports: [AuthModule, UsersModule, SessionsModule, AuditModule, ClientsModule, PagesModule],
       controllers: oidcEnabled(config) ? [OidcDiscoveryController, UserinfoController, LogoutController] : [],
       providers: [LogoutService],
     };
