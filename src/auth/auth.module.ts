@@ -66,6 +66,16 @@ import { CodeGrantService } from '../authorize/code-grant.service.js';
     AuthorizationCodesService,
     CodeGrantService,
   ],
-  exports: [AccessTokenService, JwtKeysService, AppPassport, LoginService, IdTokenService, AuthorizationCodesService],
+  exports: [
+    AccessTokenService,
+    JwtKeysService,
+    AppPassport,
+    LoginService,
+    RegistrationService,
+    EmailVerificationService,
+    PasswordResetService,
+    IdTokenService,
+    AuthorizationCodesService,
+  ],
 })
 export class AuthModule {}

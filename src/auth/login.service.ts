@@ -50,7 +50,8 @@ export interface LoginProof {
 export type PasswordOutcome =
   { mfaRequired: false; issued: IssuedTokens } | { mfaRequired: true; mfaToken: string; methods: string[] };
 
-const MFA_TOKEN_INVALID = 'The mfa_token is invalid, expired, already used or out of attempts; sign in again';
+/** The second step's mfa_token is dead (the pages then start the sign-in over). */
+export const MFA_TOKEN_INVALID = 'The mfa_token is invalid, expired, already used or out of attempts; sign in again';
 const WRONG_CODE = 'The code is wrong or was already used';
 
 /** What a password alone proves (RFC 8176 `pwd`). */

@@ -29,7 +29,15 @@ interface LoginQuery {
   return_to?: unknown;
   prompt?: unknown;
   login_hint?: unknown;
+  notice?: unknown;
 }
+
+/** Messages other pages send the browser back here with (a fixed list: nothing from the URL is shown as text). */
+const NOTICES: Record<string, string> = {
+  verified: 'Your email address is verified. Sign in to continue.',
+  reset: 'Your password was changed. Sign in with the new one.',
+  signed_out: 'You are signed out.',
+};
 
 /** /login: email or username and password, a passkey, or another provider; then back to return_to. */
 @ApiExcludeController()
@@ -59,7 +67,8 @@ export class LoginPageController {
       return this.pages.redirect(reply, returnTo ?? DEFAULT_RETURN_TO, 303);
     }
     const hint = typeof query.login_hint === 'string' ? query.login_hint.slice(0, 320) : undefined;
-    await this.renderForm(request, reply, { returnTo, username: hint });
+    const notice = typeof query.notice === 'string' ? NOTICES[query.notice] : undefined;
+    await this.renderForm(request, reply, { returnTo, username: hint, notice });
   }
 
   @Public()
@@ -87,8 +96,11 @@ export class LoginPageController {
       if (outcome.mfaRequired) {
         setMfaCookie(reply, this.config, outcome.mfaToken);
         setPageMfaCookie(reply, this.config, outcome.mfaToken);
-        const next = returnTo ? `/mfa?return_to=${encodeURIComponent(returnTo)}` : '/mfa';
-        return this.pages.redirect(reply, next, 303);
+        const query = new URLSearchParams(returnTo ? { return_to: returnTo } : {});
+        // Only what the page offers: the token itself says nothing about the methods.
+        if (outcome.methods.includes('passkey')) query.set('passkey', '1');
+        const text = query.toString();
+        return this.pages.redirect(reply, text ? `/mfa?${text}` : '/mfa', 303);
       }
       this.setCookies(reply, outcome.issued);
       return this.pages.redirect(reply, returnTo ?? DEFAULT_RETURN_TO, 303);
@@ -129,7 +141,7 @@ export class LoginPageController {
   private async renderForm(
     request: FastifyRequest,
     reply: FastifyReply,
-    view: { returnTo: string | null; username?: string; error?: string; unverified?: boolean },
+    view: { returnTo: string | null; username?: string; error?: string; unverified?: boolean; notice?: string },
     status = 200,
   ): Promise<void> {
     const passkeys = this.config.webauthn !== undefined;

@@ -7,6 +7,9 @@ import { UsersModule } from '../users/users.module.js';
 import { AssetsController } from './assets.controller.js';
 import { BrowserSessionService } from './browser-session.service.js';
 import { LoginPageController } from './login-page.controller.js';
+import { MfaPageController } from './mfa-page.controller.js';
+import { PasswordPagesController } from './password-pages.controller.js';
+import { RegisterPagesController } from './register-pages.controller.js';
 import { PageCsrf } from './page-csrf.js';
 import { PageExceptionFilter } from './page-exception.filter.js';
 import { PageRenderer } from './page-renderer.js';
@@ -14,7 +17,13 @@ import { PageRenderer } from './page-renderer.js';
 /** The hosted pages: renderer and layout, assets, CSRF, the browser session, the sign-in pages. */
 @Module({
   imports: [AuthModule, ClientsModule, SessionsModule, UsersModule, AuditModule],
-  controllers: [AssetsController, LoginPageController],
+  controllers: [
+    AssetsController,
+    LoginPageController,
+    RegisterPagesController,
+    PasswordPagesController,
+    MfaPageController,
+  ],
   providers: [PageRenderer, PageCsrf, BrowserSessionService, PageExceptionFilter],
   exports: [PageRenderer, PageCsrf, BrowserSessionService, PageExceptionFilter],
 })

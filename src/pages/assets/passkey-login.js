@@ -38,13 +38,24 @@
       var options = await post('/auth/passkeys/authentication/options', {});
       if (!options.ok) return fail(options.data.message || 'Passkey sign-in is not available right now.');
       var credential = await webauthn.startAuthentication({ optionsJSON: options.data.options });
-      var result = await post('/auth/login/passkey', { challenge_id: options.data.challenge_id, credential: credential });
+      var result = await post('/auth/login/passkey', {
+        challenge_id: options.data.challenge_id,
+        credential: credential,
+      });
       if (!result.ok) {
-        return fail(result.status === 429 ? 'Too many attempts. Try again later.' : result.data.message || 'That passkey was not accepted.');
+        return fail(
+          result.status === 429
+            ? 'Too many attempts. Try again later.'
+            : result.data.message || 'That passkey was not accepted.',
+        );
       }
       window.location.assign(box.dataset.returnTo || '/account');
     } catch (error) {
-      fail(error && error.name === 'NotAllowedError' ? 'The passkey prompt was closed. Try again.' : 'That passkey could not be used.');
+      fail(
+        error && error.name === 'NotAllowedError'
+          ? 'The passkey prompt was closed. Try again.'
+          : 'That passkey could not be used.',
+      );
     }
   });
 })();
