@@ -8,6 +8,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { meRequests, passwordRequests, refreshRequests, runLoad } from './load.js';
+import {
+  asExchanges,
+  codeExchangeRequests,
+  type ExchangeCounts,
+  mintCodes,
+  registerBenchClient,
+  removeBenchClient,
+} from './code-exchange.js';
 import { asMfaLogins, type MfaLoginCounts, mfaLoginRequests, seedMfaUsers } from './mfa-login.js';
 import { failures, scenarioTable, type ScenarioResult, target, targetLines } from './report.js';
 import { seedUsers, warmUpRefresh } from './seed.js';
@@ -21,6 +29,7 @@ import {
   type Warden,
 } from './servers.js';
 import {
+  CODES,
   CONNECTIONS,
   DATABASE_URL,
   DURATION,
@@ -59,6 +68,38 @@ async function mfaLoginScenario(warden: Warden, runId: string, argon2PerSecond: 
   );
   ratio(row, 'argon2 bound', argon2PerSecond);
   row.extra = { mfa_users: users.length, starved_picks: counts.starved };
+  return row;
+}
+
+/** Codes minted through /oauth/authorize beforehand; the measured requests are the exchanges only. */
+async function codeExchangeScenario(warden: Warden, runId: string, emails: string[]): Promise<ScenarioResult> {
+  const name = 'POST /auth/token authorization_code (code → tokens)';
+  let clientId: string;
+  let codes;
+  try {
+    clientId = await registerBenchClient(runId);
+    codes = await mintCodes(warden.base, clientId, emails, CODES);
+  } catch (error) {
+    console.log(`  ${name}: n/a (${(error as Error).message.slice(0, 200)})`);
+    return { name, must_work: false, unavailable: 'authorization code grant not available' };
+  }
+  const counts: ExchangeCounts = { exchanged: 0, exhausted: 0 };
+  const row = await measure(name, warden.rss, async () =>
+    asExchanges(
+      await runLoad({
+        url: warden.base,
+        connections: LOGIN_CONNECTIONS,
+        duration: DURATION,
+        requestsFor: codeExchangeRequests(codes, clientId, counts),
+      }),
+      counts,
+    ),
+  );
+  row.extra = {
+    codes_minted: codes.length,
+    exchanged: counts.exchanged,
+    requests_after_codes_ran_out: counts.exhausted,
+  };
   return row;
 }
 
@@ -103,6 +144,7 @@ async function main(): Promise<number> {
     rows.push(passwordRow);
 
     rows.push(await mfaLoginScenario(warden, runId, bound.bound_per_s));
+    rows.push(await codeExchangeScenario(warden, runId, seeded.emails));
 
     const warm = await warmUpRefresh(warden.base, seeded.emails[0]);
     let refreshRow: ScenarioResult;
@@ -289,6 +331,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     if (DATABASE_URL) await removeBenchUsers(runId);
+    await removeBenchClient(runId);
     rmSync(tmp, { recursive: true, force: true });
   }
 }

@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { AuthorizeModule } from './authorize/authorize.module.js';
 import { ClientsModule } from './clients/clients.module.js';
 import { CsrfGuard } from './auth/csrf.guard.js';
 import { JwtAuthGuard } from './auth/jwt-auth.guard.js';
@@ -23,6 +24,7 @@ import { MailModule } from './mail/mail.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { StepUpGuard } from './mfa/step-up.guard.js';
 import { MfaModule } from './mfa/mfa.module.js';
+import { OidcModule } from './oidc/oidc.module.js';
 import { PagesModule } from './pages/pages.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -56,11 +58,13 @@ export class AppModule {
         AuthModule,
         ClientsModule,
         MfaModule,
+        OidcModule.register(config),
         HealthModule,
         AuditModule,
         LimitsModule,
         RetentionModule,
         PagesModule,
+        AuthorizeModule,
         FederationModule,
       ],
       providers: [

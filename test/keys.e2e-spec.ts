@@ -213,10 +213,14 @@ describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
       expect(res.status).toBe(200);
       expect(res.body).toEqual({
         issuer: 'http://localhost:3000',
+        authorization_endpoint: 'http://localhost:3000/oauth/authorize',
         token_endpoint: 'http://localhost:3000/auth/token',
         jwks_uri: 'http://localhost:3000/.well-known/jwks.json',
         scopes_supported: ['profile', 'users:read', 'users:write', 'clients:read', 'clients:write'],
-        response_types_supported: [],
+        response_types_supported: ['code'],
+        response_modes_supported: ['query'],
+        code_challenge_methods_supported: ['S256'],
+        authorization_response_iss_parameter_supported: true,
         grant_types_supported: [
           'password',
           'refresh_token',
@@ -224,6 +228,7 @@ describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
           'urn:warden:params:oauth:grant-type:mfa-recovery-code',
           'urn:warden:params:oauth:grant-type:passkey',
           'urn:warden:params:oauth:grant-type:mfa-passkey',
+          'authorization_code',
           'client_credentials',
         ],
         token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],

@@ -33,7 +33,8 @@ describe('the production entry (dist/warden.mjs, `npm run start:prod`) defaults 
     );
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toEqual([
-      'Configuration error: JWT_SECRET is required when NODE_ENV=production',
+      'Configuration error: JWT_SECRET is required when NODE_ENV=production' +
+        ' (or JWT_ALGORITHM=ES256, RS256 or EdDSA with JWT_PRIVATE_KEY_FILE, which OpenID Connect needs)',
     ]);
   }, 40_000);
 

@@ -21,7 +21,8 @@ describe('start-up configuration check', () => {
     [{ PORT: 'abc' }, 'Configuration error: PORT must be an integer between 0 and 65535 (got "abc")'],
     [
       { NODE_ENV: 'production', SMTP_URL: 'smtp://mail:25' },
-      'Configuration error: JWT_SECRET is required when NODE_ENV=production',
+      'Configuration error: JWT_SECRET is required when NODE_ENV=production' +
+        ' (or JWT_ALGORITHM=ES256, RS256 or EdDSA with JWT_PRIVATE_KEY_FILE, which OpenID Connect needs)',
     ],
     [
       { ACCESS_TOKEN_TTL: 'soon' },

@@ -30,6 +30,9 @@ import { StepUpService } from './step-up.service.js';
 import { TokenInspectorService } from './token-inspector.service.js';
 import { TokenIssuerService } from './token-issuer.service.js';
 import { WellKnownController } from './well-known.controller.js';
+import { IdTokenService } from '../oidc/id-token.service.js';
+import { AuthorizationCodesService } from '../authorize/authorization-codes.service.js';
+import { CodeGrantService } from '../authorize/code-grant.service.js';
 
 @Module({
   imports: [
@@ -68,6 +71,9 @@ import { WellKnownController } from './well-known.controller.js';
     LocalStrategy,
     JwtStrategy,
     AppPassport,
+    IdTokenService,
+    AuthorizationCodesService,
+    CodeGrantService,
   ],
   exports: [
     AccessTokenService,
@@ -77,6 +83,8 @@ import { WellKnownController } from './well-known.controller.js';
     RegistrationService,
     EmailVerificationService,
     PasswordResetService,
+    IdTokenService,
+    AuthorizationCodesService,
   ],
 })
 export class AuthModule {}

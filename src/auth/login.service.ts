@@ -129,7 +129,7 @@ export class LoginService {
     proof: LoginProof,
     client: ClientInfo,
     requestedScope: string | undefined,
-    via: LoginVia,
+    via: LoginVia | 'authorization_code',
     options: CompleteOptions = {},
   ): Promise<IssuedTokens> {
     const { user } = proof;

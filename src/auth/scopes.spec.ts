@@ -1,4 +1,4 @@
-import { allowedScopes, grantScopes, refreshScopes, SCOPES } from './scopes.js';
+import { allowedScopes, grantScopes, OIDC_SCOPES, refreshScopes, SCOPES } from './scopes.js';
 
 describe('allowedScopes', () => {
   it('gives a user profile only and an admin every scope', () => {
@@ -79,5 +79,22 @@ describe('refreshScopes (RFC 6749 §6)', () => {
 
   it('treats a session without a recorded scope as granted all its roles allow', () => {
     expect(refreshScopes(null, undefined, ['user', 'admin'])).toEqual(['profile', 'users:read', 'users:write']);
+  });
+});
+
+describe('OpenID Connect scopes', () => {
+  it('are granted to every user, only when asked for', () => {
+    expect(grantScopes(undefined, ['user'])).toEqual(['profile']);
+    expect(grantScopes('openid', ['user'])).toEqual(['openid']);
+    expect(grantScopes('openid email profile', ['user'])).toEqual(['openid', 'email', 'profile']);
+    expect(grantScopes('openid users:read', ['user'])).toEqual(['openid']);
+    expect(Object.keys(OIDC_SCOPES)).toEqual(['openid', 'email']);
+  });
+
+  it('survive a refresh while the session has them, and are never added to it', () => {
+    expect(refreshScopes('openid email', undefined, ['user'])).toEqual(['openid', 'email']);
+    expect(refreshScopes('openid email', 'email', ['user'])).toEqual(['email']);
+    expect(refreshScopes('profile', 'openid', ['user'])).toBeNull();
+    expect(refreshScopes(null, undefined, ['user'])).toEqual(['profile']);
   });
 });

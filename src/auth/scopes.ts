@@ -9,6 +9,15 @@ export const SCOPES: Record<string, string> = {
   'clients:write': 'Register, change and delete OAuth clients (admins)',
 };
 
+/**
+ * OpenID Connect scopes (`profile` above doubles as the OIDC one). Every user may have them, but
+ * they are granted only when asked for: a client that asks for nothing keeps the v1 answer.
+ */
+export const OIDC_SCOPES: Record<string, string> = {
+  openid: 'Sign you in to the application (OpenID Connect)',
+  email: 'See your email address and whether it is verified',
+};
+
 /** Granted only when asked for: a request without `scope` keeps getting what it got before these existed. */
 const ON_REQUEST_ONLY = new Set(['clients:read', 'clients:write']);
 
@@ -29,8 +38,9 @@ export function grantScopes(requested: string | undefined, roles: Role[]): strin
   const allowed = allowedScopes(roles);
   const asked = (requested ?? '').split(' ').filter(Boolean);
   if (asked.length === 0) return allowed.filter((scope) => !ON_REQUEST_ONLY.has(scope));
-  if (asked.some((scope) => !Object.hasOwn(SCOPES, scope))) return null;
-  const granted = [...new Set(asked)].filter((scope) => allowed.includes(scope));
+  if (asked.some((scope) => !Object.hasOwn(SCOPES, scope) && !Object.hasOwn(OIDC_SCOPES, scope))) return null;
+  const askable = [...allowed, ...Object.keys(OIDC_SCOPES)];
+  const granted = [...new Set(asked)].filter((scope) => askable.includes(scope));
   return granted.length > 0 ? granted : null;
 }
 
@@ -41,10 +51,11 @@ export function grantScopes(requested: string | undefined, roles: Role[]): strin
  */
 export function refreshScopes(granted: string | null, requested: string | undefined, roles: Role[]): string[] | null {
   const allowed = allowedScopes(roles);
+  const keep = [...allowed, ...Object.keys(OIDC_SCOPES)];
   const base =
     granted === null
       ? allowed.filter((scope) => !ON_REQUEST_ONLY.has(scope))
-      : granted.split(' ').filter((scope) => allowed.includes(scope));
+      : granted.split(' ').filter((scope) => keep.includes(scope));
   const asked = (requested ?? '').split(' ').filter(Boolean);
   if (asked.length === 0) return base.length > 0 ? base : null;
   if (asked.some((scope) => !base.includes(scope))) return null;

@@ -4,9 +4,7 @@ import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { Public } from '../common/public.decorator.js';
 import { JwtKeysService } from './jwt-keys.service.js';
-import { SCOPES } from './scopes.js';
-import { CLIENT_AUTH_METHODS } from '../clients/client-auth.service.js';
-import { KNOWN_GRANTS } from './token-request.js';
+import { providerMetadata } from '../oidc/provider-metadata.js';
 
 @ApiTags('discovery')
 @Public()
@@ -45,22 +43,25 @@ export class WellKnownController {
     return this.keys.jwks();
   }
 
-  /**
-   * RFC 8414 §2. No authorization endpoint yet, hence no response types; clients authenticate as RFC 6749 2.3 says (`client_secret_basic`,
-   * `client_secret_post`) or are public (`none`). The introspection endpoint is listed only when it is
-   * enabled; its callers authenticate with a bearer secret, which no registered method names.
-   */
+  /** RFC 8414 §2; the same builder as /.well-known/openid-configuration (see provider-metadata.ts). */
   @Get('oauth-authorization-server')
   @Header('Cache-Control', 'public, max-age=300')
-  @ApiOperation({ summary: 'RFC 8414 authorization server metadata' })
+  @ApiOperation({
+    summary: 'RFC 8414 authorization server metadata',
+    description:
+      'With an asymmetric JWT_ALGORITHM it is the OpenID Connect discovery document too (userinfo, end_session, ' +
+      'id_token algorithms, claims); under HS256 those parts are left out.',
+  })
   @ApiOkResponse({
     schema: {
       example: {
         issuer: 'https://auth.example.com',
         token_endpoint: 'https://auth.example.com/auth/token',
+        authorization_endpoint: 'https://auth.example.com/oauth/authorize',
         jwks_uri: 'https://auth.example.com/.well-known/jwks.json',
         scopes_supported: ['profile', 'users:read', 'users:write'],
-        response_types_supported: [],
+        response_types_supported: ['code'],
+        code_challenge_methods_supported: ['S256'],
         grant_types_supported: [
           'password',
           'refresh_token',
@@ -76,19 +77,6 @@ export class WellKnownController {
     },
   })
   metadata() {
-    const base = this.config.appUrl;
-    return {
-      issuer: this.config.jwt.issuer,
-      token_endpoint: `${base}/auth/token`,
-      jwks_uri: `${base}/.well-known/jwks.json`,
-      scopes_supported: Object.keys(SCOPES),
-      response_types_supported: [],
-      grant_types_supported: KNOWN_GRANTS,
-      token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
-      revocation_endpoint: `${base}/auth/revoke`,
-      revocation_endpoint_auth_methods_supported: ['none'],
-      ...(this.config.introspectionSecret ? { introspection_endpoint: `${base}/auth/introspect` } : {}),
-      service_documentation: `${base}/docs`,
-    };
+    return providerMetadata(this.config);
   }
 }

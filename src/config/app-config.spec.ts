@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createPrivateKey } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from './app-config.js';
+import { ConfigError, DEV_KEY_FILE, loadConfig } from './app-config.js';
 
 const SECRET = 'a'.repeat(8) + 'bcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -33,7 +34,7 @@ describe('loadConfig', () => {
       sessionRetention: 7 * 86400,
       passwordMinLength: 8,
       argon2: { memoryKib: 19456, timeCost: 2, parallelism: 1 },
-      jwt: { algorithm: 'HS256', issuer: 'http://localhost:3000', audience: 'warden' },
+      jwt: { algorithm: 'ES256', issuer: 'http://localhost:3000', audience: 'warden' },
       shutdownTimeout: 10,
       database: { poolSize: 10, queryTimeout: 3 },
       threadpoolSize: 4,
@@ -62,11 +63,45 @@ describe('loadConfig', () => {
     );
   });
 
-  it('generates a development secret once and keeps it in DATA_DIR', () => {
-    const first = loadConfig({ DATA_DIR: dataDir }).jwt.secret;
+  it('generates a development secret once and keeps it in DATA_DIR (JWT_ALGORITHM=HS256)', () => {
+    const first = loadConfig({ DATA_DIR: dataDir, JWT_ALGORITHM: 'HS256' }).jwt.secret;
     expect(first).toHaveLength(64);
     expect(readFileSync(join(dataDir, 'jwt-secret'), 'utf8')).toBe(first);
-    expect(loadConfig({ DATA_DIR: dataDir }).jwt.secret).toBe(first);
+    expect(loadConfig({ DATA_DIR: dataDir, JWT_ALGORITHM: 'HS256' }).jwt.secret).toBe(first);
+    expect(statSync(join(dataDir, 'jwt-secret')).mode & 0o777).toBe(0o600);
+  });
+
+  it('generates an ES256 key pair once in development when no JWT key or secret is configured', () => {
+    const first = loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'test' }).jwt;
+    expect(first.algorithm).toBe('ES256');
+    expect(first.secret).toBeUndefined();
+    const key = createPrivateKey(first.privateKeyPem!);
+    expect(key.asymmetricKeyType).toBe('ec');
+    expect(key.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
+    const file = join(dataDir, DEV_KEY_FILE);
+    expect(readFileSync(file, 'utf8')).toBe(first.privateKeyPem);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(loadConfig({ DATA_DIR: dataDir }).jwt.privateKeyPem).toBe(first.privateKeyPem);
+  });
+
+  it('keeps HS256 for a data directory that already holds a generated jwt-secret', () => {
+    writeFileSync(join(dataDir, 'jwt-secret'), SECRET, { mode: 0o600 });
+    expect(loadConfig({ DATA_DIR: dataDir }).jwt).toMatchObject({ algorithm: 'HS256', secret: SECRET });
+  });
+
+  it('uses JWT_SECRET (HS256) when it is set, and writes nothing', () => {
+    expect(loadConfig({ DATA_DIR: dataDir, JWT_SECRET: SECRET }).jwt).toMatchObject({
+      algorithm: 'HS256',
+      secret: SECRET,
+    });
+    expect(() => statSync(join(dataDir, DEV_KEY_FILE))).toThrow();
+  });
+
+  it('writes no key in production, where the configuration must say which key to use', () => {
+    expect(() => loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production', SMTP_URL: 'smtp://mail:25' })).toThrow(
+      /^JWT_SECRET is required when NODE_ENV=production \(or JWT_ALGORITHM=ES256, RS256 or EdDSA with JWT_PRIVATE_KEY_FILE/,
+    );
+    expect(() => statSync(join(dataDir, DEV_KEY_FILE))).toThrow();
   });
 
   it.each([
@@ -83,6 +118,7 @@ describe('loadConfig', () => {
     [{ AUTH_REQUIRE_EMAIL_VERIFICATION: 'maybe' }, /^AUTH_REQUIRE_EMAIL_VERIFICATION must be true or false/],
     [{ JWT_ALGORITHM: 'HS512' }, /^JWT_ALGORITHM must be one of/],
     [{ JWT_ALGORITHM: 'ES256' }, /JWT_PRIVATE_KEY_FILE or JWT_PRIVATE_KEY is required/],
+    [{ JWT_PRIVATE_KEY: 'a PEM' }, /^JWT_ALGORITHM \(RS256, ES256 or EdDSA\) is required with JWT_PRIVATE_KEY/],
     [{ APP_URL: 'not a url' }, /^APP_URL must be a URL/],
     [{ PASSWORD_MIN_LENGTH: '4' }, /^PASSWORD_MIN_LENGTH must be an integer between 8 and 128/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type AuthProviderConfig, authProvidersConfig } from './auth-providers-config.js';
@@ -194,6 +194,11 @@ function uiColor(env: Env): string {
 
 const WEAK_SECRETS = ['changeme', 'secret', 'your-secret-key', 'change-me', 'development'];
 
+/** Refused in production: no JWT configuration at all (development generates one, see devSigningKey). */
+const PRODUCTION_JWT_REQUIRED =
+  'JWT_SECRET is required when NODE_ENV=production' +
+  ' (or JWT_ALGORITHM=ES256, RS256 or EdDSA with JWT_PRIVATE_KEY_FILE, which OpenID Connect needs)';
+
 function jwtSecret(env: Env, isProduction: boolean, dataDir: string): string | undefined {
   const secret = str(env, 'JWT_SECRET');
   if (secret !== undefined) {
@@ -203,7 +208,7 @@ function jwtSecret(env: Env, isProduction: boolean, dataDir: string): string | u
     }
     return secret;
   }
-  if (isProduction) throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
+  if (isProduction) throw new ConfigError(PRODUCTION_JWT_REQUIRED);
   // Development convenience: a random secret generated once and kept beside the embedded data.
   const file = join(dataDir, 'jwt-secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
@@ -213,19 +218,59 @@ function jwtSecret(env: Env, isProduction: boolean, dataDir: string): string | u
   return generated;
 }
 
+/**
+ * Development with nothing about JWT keys configured: an ES256 key pair generated once into
+ * DATA_DIR (PKCS#8 PEM, mode 0600), so that `npm start` serves OpenID Connect. A data directory
+ * that already holds a generated `jwt-secret` (made before keys were generated) stays on HS256
+ * with it: the MFA keys are derived from that secret when MFA_ENCRYPTION_KEY is unset, and a new
+ * key would make the TOTP factors enrolled there unreadable. Delete the file to move to ES256.
+ */
+function devSigningKey(dataDir: string): { algorithm: JwtAlgorithm; privateKeyPem?: string } {
+  const keyFile = join(dataDir, DEV_KEY_FILE);
+  if (existsSync(keyFile)) return { algorithm: 'ES256', privateKeyPem: readFileSync(keyFile, 'utf8') };
+  if (existsSync(join(dataDir, 'jwt-secret'))) return { algorithm: 'HS256' };
+  mkdirSync(dataDir, { recursive: true });
+  const { privateKey } = generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  // `wx`: two processes starting on a fresh directory at once must not both write (and disagree).
+  try {
+    writeFileSync(keyFile, privateKey, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return { algorithm: 'ES256', privateKeyPem: readFileSync(keyFile, 'utf8') };
+}
+
+/** The development key pair in DATA_DIR. */
+export const DEV_KEY_FILE = 'jwt-private-key.pem';
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = str(env, 'NODE_ENV') ?? 'development';
   const isProduction = nodeEnv === 'production';
   const appUrl = url(env, 'APP_URL', 'http://localhost:3000')!.replace(/\/+$/, '');
   const dataDir = resolve(str(env, 'DATA_DIR') ?? './data');
-  const algorithm = (str(env, 'JWT_ALGORITHM') ?? 'HS256') as JwtAlgorithm;
-  if (!['HS256', 'RS256', 'ES256', 'EdDSA'].includes(algorithm)) {
-    throw new ConfigError(`JWT_ALGORITHM must be one of HS256, RS256, ES256, EdDSA (got "${algorithm}")`);
+  const configuredAlgorithm = str(env, 'JWT_ALGORITHM') as JwtAlgorithm | undefined;
+  if (configuredAlgorithm !== undefined && !['HS256', 'RS256', 'ES256', 'EdDSA'].includes(configuredAlgorithm)) {
+    throw new ConfigError(`JWT_ALGORITHM must be one of HS256, RS256, ES256, EdDSA (got "${configuredAlgorithm}")`);
   }
-  const privateKeyPem = readFileVar(env, 'JWT_PRIVATE_KEY_FILE') ?? str(env, 'JWT_PRIVATE_KEY')?.replace(/\\n/g, '\n');
-  if (algorithm !== 'HS256' && !privateKeyPem) {
-    throw new ConfigError(`JWT_PRIVATE_KEY_FILE or JWT_PRIVATE_KEY is required with JWT_ALGORITHM=${algorithm}`);
+  let privateKeyPem = readFileVar(env, 'JWT_PRIVATE_KEY_FILE') ?? str(env, 'JWT_PRIVATE_KEY')?.replace(/\\n/g, '\n');
+  if (configuredAlgorithm !== undefined && configuredAlgorithm !== 'HS256' && !privateKeyPem) {
+    throw new ConfigError(
+      `JWT_PRIVATE_KEY_FILE or JWT_PRIVATE_KEY is required with JWT_ALGORITHM=${configuredAlgorithm}`,
+    );
   }
+  if (configuredAlgorithm === undefined && privateKeyPem) {
+    throw new ConfigError(
+      'JWT_ALGORITHM (RS256, ES256 or EdDSA) is required with JWT_PRIVATE_KEY_FILE or JWT_PRIVATE_KEY',
+    );
+  }
+  // Nothing about keys configured: HS256 with JWT_SECRET when set; else production refuses (in
+  // jwtSecret) and development generates a key pair (devSigningKey), written last below.
+  const generateKey = configuredAlgorithm === undefined && !str(env, 'JWT_SECRET') && !isProduction;
+  let algorithm: JwtAlgorithm = configuredAlgorithm ?? 'HS256';
   const previousSecrets = (str(env, 'JWT_PREVIOUS_SECRETS') ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -355,6 +400,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('LOGIN_BACKOFF_MAX must not be shorter than LOGIN_BACKOFF_BASE');
   }
   // Last, so that a bad value elsewhere stops the start before anything is written to DATA_DIR.
+  if (generateKey) {
+    ({ algorithm, privateKeyPem } = devSigningKey(dataDir));
+    config.jwt.algorithm = algorithm;
+    config.jwt.privateKeyPem = privateKeyPem;
+  }
   if (algorithm === 'HS256') config.jwt.secret = jwtSecret(env, isProduction, dataDir);
   return config;
 }

@@ -3,6 +3,9 @@ import pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { allMigrations } from '../../migrations/index.js';
 import { AuthEvent } from '../audit/auth-event.entity.js';
+import { AuthorizationCode } from '../authorize/authorization-code.entity.js';
+import { OAuthConsent } from '../authorize/oauth-consent.entity.js';
+import { PendingAuthorization } from '../authorize/pending-authorization.entity.js';
 import { OAuthClient } from '../clients/oauth-client.entity.js';
 import { FederatedIdentity } from '../federation/federated-identity.entity.js';
 import { FederationState } from '../federation/federation-state.entity.js';
@@ -37,6 +40,9 @@ export const ENTITIES = [
   Passkey,
   PasskeyUserHandle,
   PasskeyChallenge,
+  AuthorizationCode,
+  OAuthConsent,
+  PendingAuthorization,
   OAuthClient,
   FederatedIdentity,
   FederationState,
