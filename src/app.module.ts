@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccountPageModule } from './account/account-page.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AuthorizeModule } from './authorize/authorize.module.js';
@@ -66,6 +67,7 @@ export class AppModule {
         PagesModule,
         AuthorizeModule,
         FederationModule,
+        AccountPageModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

@@ -26,6 +26,6 @@ import { RecoveryCode } from './recovery-code.entity.js';
   ],
   controllers: [MfaController, MfaAdminController],
   providers: [MfaCrypto, MfaService, MfaEnrolmentService, MfaResetService, MfaChallengesService],
-  exports: [MfaService, MfaResetService, MfaChallengesService],
+  exports: [MfaService, MfaResetService, MfaChallengesService, MfaEnrolmentService],
 })
 export class MfaModule {}

@@ -21,6 +21,6 @@ import { PasskeysService } from './passkeys.service.js';
   ],
   controllers: [PasskeysController],
   providers: [PasskeysService, PasskeyChallengesService, PasskeyProofService],
-  exports: [PasskeyProofService],
+  exports: [PasskeyProofService, PasskeysService],
 })
 export class PasskeysModule {}

@@ -16,8 +16,8 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { LoginThrottleService } from '../limits/login-throttle.service.js';
 import { MailService } from '../mail/mail.service.js';
 import { emailChangeCodeMail, emailChangedMail } from '../mail/templates/account-mails.js';
-import type { EmailCode } from './email-code.entity.js';
-import { EmailCodesService } from './email-codes.service.js';
+import { EmailCode } from './email-code.entity.js';
+import { EmailCodesService, INVALID_CODE, MAX_CODE_ATTEMPTS } from './email-codes.service.js';
 import { normalizeEmail } from './email.js';
 import { NO_PASSWORD } from './no-password.js';
 import { PasswordHasherService } from './password-hasher.service.js';
@@ -70,6 +70,29 @@ export class EmailChangeService {
         client,
         details: { new_email: target },
       });
+    });
+  }
+
+  /** The address a live email-change code of the user was mailed to (the newest), for the account page. */
+  async pending(userId: string): Promise<{ email: string; expiresAt: Date } | null> {
+    const row = await this.dataSource
+      .getRepository(EmailCode)
+      .createQueryBuilder('c')
+      .where("c.user_id = :userId AND c.purpose = 'email_change' AND c.consumed_at IS NULL", { userId })
+      .andWhere('c.expires_at > now() AND c.attempts < :max', { max: MAX_CODE_ATTEMPTS })
+      .orderBy('c.created_at', 'DESC')
+      .getOne();
+    return row ? { email: row.targetEmail, expiresAt: row.expiresAt } : null;
+  }
+
+  /**
+   * Redeems the user's own email-change code for `newEmail` (the account page's form); a code of
+   * another account for the same address is refused as invalid and stays unspent.
+   */
+  confirmOwn(userId: string, newEmail: string, code: string, client: ClientInfo): Promise<User> {
+    return this.codes.redeem(normalizeEmail(newEmail), code, (row, manager) => {
+      if (row.userId !== userId || row.purpose !== 'email_change') throw new BadRequestException(INVALID_CODE);
+      return this.complete(row, manager, client);
     });
   }
 

@@ -42,6 +42,7 @@ import { UsersService } from './users.service.js';
   ],
   exports: [
     UsersService,
+    AccountService,
     PasswordHasherService,
     PasswordPolicyService,
     EmailCodesService,
