@@ -26,6 +26,8 @@ export class FederationFailure extends Error {
   constructor(
     readonly code: FederationErrorCode,
     readonly returnTo: string | null = null,
+    /** A linking from a signed-in account (it goes back to /account, not to /login). */
+    readonly link = false,
   ) {
     super(code);
   }

@@ -25,6 +25,7 @@ import { PrivateResponse } from '../common/private-response.js';
 import { Public } from '../common/public.decorator.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { setFlash } from '../account/account-flash.js';
 import { setPageMfaCookie } from '../pages/page-cookies.js';
 import { PageRenderer } from '../pages/page-renderer.js';
 import { safeReturnTo } from '../pages/return-to.js';
@@ -110,6 +111,9 @@ export class FederationController {
         setPageMfaCookie(reply, this.config, outcome.mfaToken);
         const mfa = outcome.returnTo ? `/mfa?return_to=${encodeURIComponent(outcome.returnTo)}` : '/mfa';
         return this.pages.redirect(reply, mfa, 302);
+      }
+      if (outcome.kind === 'linked' && next === DEFAULT_RETURN_TO) {
+        setFlash(reply, 'provider_linked', this.config.cookieSecure);
       }
       if (outcome.kind === 'session') {
         const { issued } = outcome;
@@ -206,8 +210,15 @@ export class FederationController {
     await this.federation.unlink(principal.userId, providerId, principal.sessionId, clientInfo(request));
   }
 
-  /** The login page with the failure's message, keeping return_to so that a pending authorization can go on. */
+  /**
+   * The login page with the failure's message, keeping return_to so that a pending authorization
+   * can go on; a failed linking goes back to the account page (the browser is signed in there).
+   */
   private async toLogin(reply: FastifyReply, failure: FederationFailure): Promise<void> {
+    if (failure.link) {
+      setFlash(reply, 'provider_link_failed', this.config.cookieSecure);
+      return this.pages.redirect(reply, `${DEFAULT_RETURN_TO}?error=${failure.code}`, 302);
+    }
     const query = new URLSearchParams({ error: failure.code });
     if (failure.returnTo) query.set('return_to', failure.returnTo);
     await this.pages.redirect(reply, `/login?${query.toString()}`, 302);

@@ -97,11 +97,17 @@ export class FederationService {
     const flow = input.binding ? await this.states.claim(state, input.binding, provider.id) : null;
     if (input.query.has('error')) throw new FederationFailure('provider_denied', flow?.returnTo ?? null);
     if (!flow) throw new FederationFailure('bad_state');
-    const identity = await this.identify(provider, flow, state, input.query);
     if (flow.linkUserId) {
-      await this.link(provider, identity, flow.linkUserId, input.client);
+      try {
+        const identity = await this.identify(provider, flow, state, input.query);
+        await this.link(provider, identity, flow.linkUserId, input.client);
+      } catch (error) {
+        if (error instanceof FederationFailure) throw new FederationFailure(error.code, flow.returnTo, true);
+        throw error;
+      }
       return { kind: 'linked', returnTo: flow.returnTo };
     }
+    const identity = await this.identify(provider, flow, state, input.query);
     return this.signIn(provider, identity, flow.returnTo, input.client);
   }
 
