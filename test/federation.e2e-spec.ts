@@ -18,7 +18,9 @@ import {
 import { client, type Client } from './support/http.js';
 import { giveMfa, ORIGIN } from './support/mfa-login.js';
 import { totpCode } from './support/mfa.js';
+import { PASSKEY_ORIGIN, registerPasskey } from './support/passkeys.js';
 import { SmtpSink } from './support/smtp-sink.js';
+import { SoftAuthenticator } from './support/webauthn-authenticator.js';
 
 const OCTOCAT = {
   id: 583231,
@@ -503,6 +505,20 @@ describe('accounts without a password', () => {
     const res = await http.delete('/auth/identities/idp', { token: kim.token });
     expect(res.status).toBe(409);
     expect(await count('SELECT 1 FROM federated_identities WHERE user_id = $1', [kim.id])).toBe(1);
+  });
+
+  it('keeps the last passkey of an account with no password and no provider (409)', async () => {
+    idp.tweak({ claims: { sub: 'leo-sub', email: 'leo@example.com', email_verified: true } });
+    const { browser } = await signIn('idp');
+    const token = browser.cookie('access_token')!;
+    const added = await registerPasskey(http, token, new SoftAuthenticator(PASSKEY_ORIGIN));
+    expect(added.status).toBe(201);
+    // With the passkey, the provider is no longer the last way in.
+    expect((await http.delete('/auth/identities/idp', { token })).status).toBe(204);
+    const res = await http.delete(`/auth/passkeys/${added.body.id}`, { token });
+    expect(res.status).toBe(409);
+    expect(res.body.message).toContain('last way to sign in');
+    expect(await count('SELECT 1 FROM passkeys WHERE id = $1', [added.body.id])).toBe(1);
   });
 
   it('sets a first password through forgot-password; then the provider may be unlinked', async () => {
