@@ -40,12 +40,17 @@ async function count(sql: string, params: unknown[] = []): Promise<number> {
   return row.n;
 }
 
+/** Codes and states the provider sent back, and the session tokens: none may reach the log. */
+const secrets: string[] = [IDP_CLIENT_SECRET, GITHUB_CLIENT_SECRET];
+
 const sessionCount = () => count('SELECT 1 FROM sessions');
 
 /** A full sign-in through the provider, ending at the callback's answer. */
 async function signIn(provider: string, options: { returnTo?: string; browser?: Browser; on?: TestApp } = {}) {
   const browser = options.browser ?? new Browser(a.url);
   const { callbackUrl } = await startAndAuthorize(browser, a.url, provider, options.returnTo);
+  const sent = new URL(callbackUrl).searchParams;
+  for (const name of ['code', 'state']) if (sent.get(name)) secrets.push(sent.get(name)!);
   const target = options.on ? callbackUrl.replace(a.url, options.on.url) : callbackUrl;
   if (options.on) {
     // Behind one load balancer both instances are one host for the browser: the same cookies.
@@ -53,6 +58,7 @@ async function signIn(provider: string, options: { returnTo?: string; browser?: 
     for (const [name, value] of jar) browser.cookies(new URL(options.on.url).host).set(name, value);
   }
   const callback = await browser.request(target);
+  for (const jar of browser.jar.values()) secrets.push(...jar.values());
   return { browser, callback, callbackUrl };
 }
 
@@ -535,5 +541,16 @@ describe('accounts without a password', () => {
     expect(grant.status).toBe(200);
     expect(decodeJwt(grant.body.access_token).amr).toEqual(['pwd']);
     expect((await http.delete('/auth/identities/idp', { token: grant.body.access_token })).status).toBe(204);
+  });
+});
+
+describe('the log', () => {
+  it('holds no client secret, code, state or session token of these flows', async () => {
+    await a.app.get(AuditService).flush();
+    const logs = [...a.logs, ...b.logs].join('\n');
+    expect(secrets.length).toBeGreaterThan(20);
+    expect(secrets.filter((secret) => logs.includes(secret))).toEqual([]);
+    // The failures were logged (their kind only), so the check above looked at real lines.
+    expect(logs).toContain('Sign-in at provider failed');
   });
 });
