@@ -218,6 +218,23 @@ describe('hosted pages in Chromium', () => {
     expect(sessions).toEqual([{ acr: 'aal2', amr: ['pwd', 'otp', 'mfa'] }]);
   }, 60_000);
 
+  it('the passkey button of /mfa finishes the second step too', async () => {
+    await signOut();
+    await page.goto(`${base}/login?return_to=${encodeURIComponent(RETURN_TO)}`);
+    await page.getByLabel('Email or username').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByLabel('Password').press('Enter');
+    await page.waitForURL(/\/mfa\?/);
+    await page.getByRole('button', { name: 'Use a passkey' }).click();
+    await page.waitForURL(`${base}${RETURN_TO}`);
+    expect((await whoAmI()).email).toBe(EMAIL);
+    const sessions = await t.dataSource.query(
+      `SELECT s.acr, s.amr FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = $1 AND s.revoked_at IS NULL`,
+      [EMAIL],
+    );
+    expect(sessions).toEqual([{ acr: 'aal2', amr: ['pwd', 'hwk', 'user', 'mfa'] }]);
+  }, 60_000);
+
   it('the other pages pass axe-core too: forgot password, reset password, an error page', async () => {
     await signOut();
     for (const path of [
