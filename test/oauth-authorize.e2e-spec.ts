@@ -132,6 +132,22 @@ describe('GET/POST /oauth/authorize', () => {
     });
   });
 
+  it('answers invalid_scope for openid under HS256, where OpenID Connect is off, and grants profile', async () => {
+    const hs = await startApp();
+    try {
+      const c = await createClient(hs.app, { redirectUris: [REDIRECT], firstParty: true });
+      await client(hs.url).post('/auth/register', { json: { email: EMAIL, password: PASSWORD } });
+      const jar = new CookieJar();
+      expect((await jar.postForm(`${hs.url}/auth/login`, { email: EMAIL, password: PASSWORD }, null)).status).toBe(200);
+      const refused = await jar.get(`${hs.url}${authorizePath(c.clientId, REDIRECT, challenge, { scope: 'openid' })}`);
+      expect(query(refused.location).get('error')).toBe('invalid_scope');
+      const ok = await jar.get(`${hs.url}${authorizePath(c.clientId, REDIRECT, challenge, { scope: 'profile' })}`);
+      expect(query(ok.location).get('code')).toBeTruthy();
+    } finally {
+      await hs.close();
+    }
+  });
+
   describe('sends the browser to /login', () => {
     it('without a browser session, with the request as return_to and login_hint passed on', async () => {
       const res = await new CookieJar().get(

@@ -14,6 +14,8 @@ import {
   submitLogin,
 } from './support/oauth.js';
 import { TEST_REDIS_URL } from './support/redis.js';
+import { RetentionService } from '../src/retention/retention.service.js';
+import { hashCode } from '../src/authorize/authorization-codes.service.js';
 
 const ISSUER = 'http://localhost:3000';
 const RP = 'https://rp.example.com/callback';
@@ -308,6 +310,27 @@ describe.each(transports)('grant_type=authorization_code (%s)', (_name, transpor
     });
     expect(right.status).toBe(200);
     secrets.push(right.body.access_token, right.body.refresh_token, backend.secret!);
+  });
+
+  it('lets the retention job delete codes a day after they expired, and keeps younger ones', async () => {
+    const email = await newUser();
+    const old = await mint(a, other, email);
+    const young = await mint(a, other, email);
+    await a.dataSource.query(`UPDATE oauth_codes SET expires_at = now() - interval '25 hours' WHERE code_hash = $1`, [
+      hashCode(old.code),
+    ]);
+    const hashes = async () =>
+      (
+        await a.dataSource.query<Array<{ n: number }>>(
+          `SELECT count(*)::int AS n FROM oauth_codes WHERE expires_at < now() - interval '1 day'`,
+        )
+      )[0].n;
+    expect(await hashes()).toBe(1);
+    const report = await a.app.get(RetentionService).purge();
+    expect(report.deleted).toMatchObject({ oauth_codes: 1 });
+    expect(await hashes()).toBe(0);
+    const res = await exchange(httpA, { code: young.code, code_verifier: young.verifier, client_id: other.clientId });
+    expect(res.status).toBe(200);
   });
 
   it('records login_success via authorization_code with the client, and logs no code or token', async () => {

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { grantScopes } from '../auth/scopes.js';
+import { grantScopes, OIDC_SCOPES } from '../auth/scopes.js';
 import { ClientsService } from '../clients/clients.service.js';
 import type { OAuthClient } from '../clients/oauth-client.entity.js';
 import { redirectUriMatches } from '../clients/redirect-uris.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { oidcEnabled } from '../oidc/oidc-availability.js';
 import type { BrowserSession } from '../pages/browser-session.service.js';
 import { AuthorizationCodesService } from './authorization-codes.service.js';
 import {
@@ -166,6 +167,8 @@ export class AuthorizeService {
     const asked = params.scope === null ? registered.scopes : params.scope.split(' ');
     if (asked.length === 0) return null;
     if (asked.some((scope) => !registered.scopes.includes(scope))) return null;
+    // Under HS256 there is no OpenID Connect (no id_token, no userinfo): its scopes are unknown.
+    if (!oidcEnabled(this.config) && asked.some((scope) => Object.hasOwn(OIDC_SCOPES, scope))) return null;
     return grantScopes(asked.join(' '), session.user.roles);
   }
 

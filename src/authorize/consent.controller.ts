@@ -95,7 +95,8 @@ export class ConsentController {
 function hostOf(uri: string): string {
   try {
     const url = new URL(uri);
-    return url.host || url.protocol.replace(/:$/, '');
+    // The host the user recognises; a loopback redirect's port changes with every run of a native app.
+    return url.hostname || url.protocol.replace(/:$/, '');
   } catch {
     return uri;
   }
