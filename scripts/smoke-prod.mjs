@@ -107,7 +107,7 @@ try {
       login.headers.get('content-security-policy')?.includes("script-src 'self'"),
     'GET /login 200: the sign-in page from the bundle (templates found from dist/)',
   );
-  for (const asset of ['pico.classless.min.css', 'theme.css', 'warden.css', 'simplewebauthn-browser.js', 'passkey-login.js']) {
+  for (const asset of ['pico.classless.min.css', 'theme.css', 'warden.css', 'simplewebauthn-browser.js', 'passkey-login.js', 'account.css', 'account-passkey.js']) {
     const res = await fetch(`${base}/assets/${asset}`);
     const size = (await res.arrayBuffer()).byteLength;
     check(res.status === 200 && size > 100, `GET /assets/${asset} 200 (${size} bytes)`);
@@ -124,6 +124,22 @@ try {
   check(tokens.status === 200 && tokens.body.token_type === 'bearer', 'password grant 200');
   const me = await call('/users/me', { headers: { authorization: `Bearer ${tokens.body.access_token}` } });
   check(me.status === 200 && me.body.email === email, 'GET /users/me 200 with the user');
+  // The account page of a cookie login: its template and partials found from dist/ too.
+  const cookieLogin = await fetch(`${base}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: base },
+    body: JSON.stringify({ email, password }),
+  });
+  const cookies = cookieLogin.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  const account = await fetch(`${base}/account`, { headers: { cookie: cookies } });
+  const accountPage = await account.text();
+  check(
+    account.status === 200 && accountPage.includes('Your account') && accountPage.includes('id="two-factor"'),
+    'GET /account 200 after a cookie login (the account page and its partials from the bundle)',
+  );
   const refreshed = await call(
     '/auth/token',
     form({ grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token }),

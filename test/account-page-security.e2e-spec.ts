@@ -152,12 +152,26 @@ describe('/account over HTTP: two-factor, step-up, passkeys', () => {
       await mailWithSubject(sink, email, 'Two-factor authentication is off for your Warden account');
     });
 
-    it('refuses new recovery codes while MFA is off (409) and a malformed factor id (400)', async () => {
-      const { browser } = await signedIn();
+    it('refuses new recovery codes while MFA is off (409), a malformed factor id and a too long name (400)', async () => {
+      const { user, browser } = await signedIn();
       const res = await accountPost(browser, '/account/mfa/recovery-codes');
       expect(res.status).toBe(409);
       expect(textOf(res.text)).toContain('Two-factor authentication is off');
       expect((await accountPost(browser, '/account/mfa/factors/xyz/delete')).status).toBe(400);
+      const longName = await accountPost(browser, '/account/mfa/totp', { name: 'n'.repeat(65) });
+      expect(longName.status).toBe(400);
+      expect(textOf(longName.text)).toContain('name must be shorter than or equal to 64 characters');
+      expect(await one('SELECT count(*)::int AS n FROM mfa_factors WHERE user_id = $1', [user.id])).toEqual({ n: 0 });
+    });
+
+    it("answers 404 for another user's factor and removes nothing", async () => {
+      const owner = await signedIn();
+      const { factorId } = await enableMfa(http, owner.token);
+      const { browser } = await signedIn();
+      const res = await accountPost(browser, `/account/mfa/factors/${factorId}/delete`);
+      expect(res.status).toBe(404);
+      expect(textOf(res.text)).toContain('Factor not found');
+      expect(await one('SELECT count(*)::int AS n FROM mfa_factors WHERE id = $1', [factorId])).toEqual({ n: 1 });
     });
   });
 

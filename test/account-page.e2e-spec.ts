@@ -366,6 +366,9 @@ describe('/account over HTTP: profile, email, password, sessions, CSRF', () => {
       const res = await accountPost(browser, '/account/sign-out');
       expect(res.status).toBe(303);
       expect(locationOf(res)).toBe('/login');
+      expect(browser.cookie('access_token')).toBeUndefined();
+      expect(browser.cookie('warden_session')).toBeUndefined();
+      expect(browser.cookie('refresh_token', '/auth')).toBeUndefined();
       expect((await browser.get('/account')).status).toBe(303);
       expect(
         await one("SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_reason = 'logout'", [
