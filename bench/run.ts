@@ -8,6 +8,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { meRequests, passwordRequests, refreshRequests, runLoad } from './load.js';
+import {
+  asExchanges,
+  codeExchangeRequests,
+  type ExchangeCounts,
+  mintCodes,
+  registerBenchClient,
+  removeBenchClient,
+} from './code-exchange.js';
 import { asMfaLogins, type MfaLoginCounts, mfaLoginRequests, seedMfaUsers } from './mfa-login.js';
 import { asPasskeyLogins, type PasskeyLoginCounts, passkeyLoginRequests, seedPasskeyUsers } from './passkey-login.js';
 import { failures, scenarioTable, type ScenarioResult, target, targetLines } from './report.js';
@@ -22,6 +30,7 @@ import {
   type Warden,
 } from './servers.js';
 import {
+  CODES,
   CONNECTIONS,
   DATABASE_URL,
   DURATION,
@@ -96,6 +105,39 @@ async function passkeyLoginScenario(warden: Warden, runId: string, password: Sce
   return row;
 }
 
+
+/** Codes minted through /oauth/authorize beforehand; the measured requests are the exchanges only. */
+async function codeExchangeScenario(warden: Warden, runId: string, emails: string[]): Promise<ScenarioResult> {
+  const name = 'POST /auth/token authorization_code (code → tokens)';
+  let clientId: string;
+  let codes;
+  try {
+    clientId = await registerBenchClient(runId);
+    codes = await mintCodes(warden.base, clientId, emails, CODES);
+  } catch (error) {
+    console.log(`  ${name}: n/a (${(error as Error).message.slice(0, 200)})`);
+    return { name, must_work: false, unavailable: 'authorization code grant not available' };
+  }
+  const counts: ExchangeCounts = { exchanged: 0, exhausted: 0 };
+  const row = await measure(name, warden.rss, async () =>
+    asExchanges(
+      await runLoad({
+        url: warden.base,
+        connections: LOGIN_CONNECTIONS,
+        duration: DURATION,
+        requestsFor: codeExchangeRequests(codes, clientId, counts),
+      }),
+      counts,
+    ),
+  );
+  row.extra = {
+    codes_minted: codes.length,
+    exchanged: counts.exchanged,
+    requests_after_codes_ran_out: counts.exhausted,
+  };
+  return row;
+}
+
 async function main(): Promise<number> {
   const runId = Date.now().toString(36);
   const tmp = mkdtempSync(join(tmpdir(), 'warden-bench-'));
@@ -139,6 +181,7 @@ async function main(): Promise<number> {
     rows.push(await mfaLoginScenario(warden, runId, bound.bound_per_s));
     const passkeyRow = await passkeyLoginScenario(warden, runId, passwordRow);
     rows.push(passkeyRow);
+    rows.push(await codeExchangeScenario(warden, runId, seeded.emails));
 
     const warm = await warmUpRefresh(warden.base, seeded.emails[0]);
     let refreshRow: ScenarioResult;
@@ -334,6 +377,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     if (DATABASE_URL) await removeBenchUsers(runId);
+    await removeBenchClient(runId);
     rmSync(tmp, { recursive: true, force: true });
   }
 }

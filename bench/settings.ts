@@ -16,6 +16,8 @@ export const USERS = Math.max(CONNECTIONS, LOGIN_CONNECTIONS);
  * so a user finishes about one login per 30 s; enough for ~45 logins/s over the run.
  */
 export const MFA_USERS = env('BENCH_MFA_USERS', Math.ceil(DURATION * 45));
+/** Authorization codes minted before the exchange scenario (they live 60 s): enough for ~800 exchanges/s. */
+export const CODES = env('BENCH_CODES', Math.ceil(DURATION * 800));
 export const JWT_SECRET = 'bench-9f2c1e7a5b8d4c6e0f1a3b5c7d9e2f4a6b8c0d1e';
 /** Fixed, so that tokens issued by the first server start stay valid on the second (a new port). */
 export const JWT_ISSUER = 'http://warden.bench';

@@ -11,6 +11,8 @@ import { MfaFactors1797000000000 } from './1797000000000-MfaFactors.js';
 import { SessionAssurance1797000100000 } from './1797000100000-SessionAssurance.js';
 import { Passkeys1797000200000 } from './1797000200000-Passkeys.js';
 import { OAuthClients1797000300000 } from './1797000300000-OAuthClients.js';
+import { AuthorizationCodes1797000400000 } from './1797000400000-AuthorizationCodes.js';
+import { FederatedIdentities1797000700000 } from './1797000700000-FederatedIdentities.js';
 
 // Every migration, oldest first. `npm run migration:check` fails when a file in this folder is
 // missing here, so a generated migration cannot be forgotten.
@@ -28,4 +30,6 @@ export const allMigrations = [
   SessionAssurance1797000100000,
   Passkeys1797000200000,
   OAuthClients1797000300000,
+  AuthorizationCodes1797000400000,
+  FederatedIdentities1797000700000,
 ];

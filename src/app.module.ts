@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountPageModule } from './account/account-page.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { AuthorizeModule } from './authorize/authorize.module.js';
 import { ClientsModule } from './clients/clients.module.js';
 import { CsrfGuard } from './auth/csrf.guard.js';
 import { JwtAuthGuard } from './auth/jwt-auth.guard.js';
@@ -15,6 +16,7 @@ import { PrivateResponseGuard } from './common/private-response.js';
 import { type AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { dataSourceOptions } from './config/database.js';
+import { FederationModule } from './federation/federation.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LimitsModule } from './limits/limits.module.js';
 import { RateLimitGuard } from './limits/rate-limit.guard.js';
@@ -63,6 +65,8 @@ export class AppModule {
         LimitsModule,
         RetentionModule,
         PagesModule,
+        AuthorizeModule,
+        FederationModule,
         AccountPageModule,
       ],
       providers: [

@@ -11,7 +11,8 @@ async function bootstrap(): Promise<void> {
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`Configuration error: ${error.message}`);
+      // One line per mistake (AUTH_PROVIDERS can name several at once).
+      for (const line of error.message.split('\n')) console.error(`Configuration error: ${line}`);
       process.exit(1);
     }
     throw error;

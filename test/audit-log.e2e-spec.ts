@@ -11,6 +11,7 @@ import { SoftAuthenticator } from './support/webauthn-authenticator.js';
 import { enableMfa, totpCode } from './support/mfa.js';
 import { passwordGrant, wrongCode } from './support/mfa-login.js';
 import { codeIn, mailEnv, type ReceivedMail, sleep, SmtpSink } from './support/smtp-sink.js';
+import { Browser, type Idp, providersEnv, startAndAuthorize, startIdp, throughProvider } from './support/federation.js';
 
 const NEW_PASSWORD = 'a brand new passphrase';
 const RESET_PASSWORD = 'the reset passphrase';
@@ -23,6 +24,7 @@ function resetTokenIn(mail: ReceivedMail): string {
 
 describe('audit log (auth_events)', () => {
   let sink: SmtpSink;
+  let idp: Idp;
   let t: TestApp;
   let http: Client;
   let audit: AuditService;
@@ -48,7 +50,10 @@ describe('audit log (auth_events)', () => {
   beforeAll(async () => {
     await resetDatabase();
     sink = await SmtpSink.start();
-    t = await startApp(mailEnv(sink, { LOGIN_MAX_FAILURES: '3', REFRESH_REUSE_GRACE: '1s' }));
+    idp = await startIdp();
+    t = await startApp(
+      mailEnv(sink, { LOGIN_MAX_FAILURES: '3', REFRESH_REUSE_GRACE: '1s', AUTH_PROVIDERS: providersEnv(idp) }),
+    );
     http = client(t.url);
     audit = t.app.get(AuditService);
     adminId = await registerAdmin(http, t.dataSource, 'root@example.com');
@@ -57,6 +62,7 @@ describe('audit log (auth_events)', () => {
   afterAll(async () => {
     await t.close();
     await sink.stop();
+    await idp.stop();
   });
 
   it('records verification, logins (token and cookie), failures, lockout, logout and session revocations', async () => {
@@ -343,6 +349,37 @@ describe('audit log (auth_events)', () => {
     const failed = (await events(userId)).filter((e: { type: string }) => e.type === 'mfa_failed');
     expect(failed).toEqual([
       expect.objectContaining({ type: 'mfa_failed', user_agent: UA, details: { method: 'totp', via: 'token' } }),
+    ]);
+  });
+
+  it('records a sign-in at another provider (identity_linked, federated_login) and an unlink (identity_unlinked)', async () => {
+    idp.tweak({ claims: { sub: 'audit-sub', email: 'federated@example.com', email_verified: true } });
+    const browser = new Browser(t.url);
+    const { callbackUrl } = await startAndAuthorize(browser, t.url, 'idp');
+    const query = new URL(callbackUrl).searchParams;
+    secrets.push(query.get('code')!, query.get('state')!, browser.cookie('warden_federation')!);
+    expect((await browser.request(callbackUrl, { headers: withUa })).location).toBe('/account');
+    const access = browser.cookie('access_token')!;
+    secrets.push(access, browser.cookie('refresh_token')!);
+    const userId = decodeJwt(access).sub!;
+    const linking = await browser.request(`${t.url}/auth/identities/plain`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${access}` },
+    });
+    idp.tweak({ claims: { sub: 'audit-sub-2', email: 'federated@example.com', email_verified: true } });
+    const linked = await browser.request(
+      await throughProvider(browser, JSON.parse(linking.text).authorization_url, t.url),
+    );
+    expect(linked.location).toBe('/account');
+    expect((await http.delete('/auth/identities/plain', { token: access, headers: withUa })).status).toBe(204);
+    const rows = (await events(userId)) as Array<{ type: string; details: Record<string, unknown> }>;
+    expect(
+      rows.filter((e) => e.type.includes('identit') || e.type === 'federated_login').map((e) => [e.type, e.details]),
+    ).toEqual([
+      ['identity_linked', { provider: 'idp', account: 'created' }],
+      ['federated_login', { provider: 'idp' }],
+      ['identity_linked', { provider: 'plain', account: 'existing' }],
+      ['identity_unlinked', { provider: 'plain' }],
     ]);
   });
 

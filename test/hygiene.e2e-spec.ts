@@ -102,6 +102,7 @@ describe('HTTP hygiene', () => {
         'urn:warden:params:oauth:grant-type:mfa-recovery-code',
         'urn:warden:params:oauth:grant-type:passkey',
         'urn:warden:params:oauth:grant-type:mfa-passkey',
+        'authorization_code',
         'client_credentials',
       ],
       scopes_supported: ['profile', 'users:read', 'users:write', 'clients:read', 'clients:write'],

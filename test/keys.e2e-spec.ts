@@ -228,6 +228,7 @@ describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
           'urn:warden:params:oauth:grant-type:mfa-recovery-code',
           'urn:warden:params:oauth:grant-type:passkey',
           'urn:warden:params:oauth:grant-type:mfa-passkey',
+          'authorization_code',
           'client_credentials',
         ],
         token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],

@@ -199,6 +199,8 @@ describe('password grant of a user with MFA on, then the second step', () => {
       'urn:warden:params:oauth:grant-type:mfa-recovery-code',
       'urn:warden:params:oauth:grant-type:passkey',
       'urn:warden:params:oauth:grant-type:mfa-passkey',
+      'authorization_code',
+      'client_credentials',
     ]);
   });
 

@@ -167,6 +167,13 @@ describe('retention: the purge job and npm run cli -- db:purge', () => {
       [userId],
     );
 
+    await t.dataSource.query(
+      `INSERT INTO federation_states (state_hash, binding_hash, provider, code_verifier, nonce, expires_at) VALUES
+         ('expired-25h', 'b', 'idp', 'v', 'n', now() - interval '25 hours'),
+         ('expired-23h', 'b', 'idp', 'v', 'n', now() - interval '23 hours'),
+         ('live', 'b', 'idp', 'v', 'n', now() + interval '10 minutes')`,
+    );
+
     const report = await t.app.get(RetentionService).purge();
 
     expect(report.deleted).toMatchObject({
@@ -176,6 +183,7 @@ describe('retention: the purge job and npm run cli -- db:purge', () => {
       mfa_factors: 1,
       mfa_recovery_codes: 1,
       passkey_challenges: 2,
+      federation_states: 1,
       mail_outbox: 2,
       auth_events: 1,
       login_throttle: 1,
@@ -192,6 +200,7 @@ describe('retention: the purge job and npm run cli -- db:purge', () => {
     expect(await left('mfa_recovery_codes', 'code_hash')).toEqual(['unused', 'used-23h']);
     expect(await left('passkey_challenges', 'challenge')).toEqual(['live', 'used-23h']);
     expect(await left('mfa_challenges', 'token_hash')).toEqual(['pending', 'used-23h']);
+    expect(await left('federation_states', 'state_hash')).toEqual(['expired-23h', 'live']);
     expect(await left('mail_outbox', 'subject')).toEqual(
       expect.arrayContaining(['failed-6d', 'pending-9d', 'sent-6d']),
     );
@@ -261,6 +270,9 @@ describe('npm run cli -- db:purge', () => {
       mfa_factors: '0',
       mfa_recovery_codes: '0',
       passkey_challenges: '0',
+      federation_states: '0',
+      oauth_codes: '0',
+      oauth_pending_authorizations: '0',
       mfa_challenges: '0',
       mail_outbox: '0',
       auth_events: '1',

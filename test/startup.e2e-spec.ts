@@ -41,4 +41,19 @@ describe('start-up configuration check', () => {
     },
     40000,
   );
+
+  it('exits 1 with one line per mistake in AUTH_PROVIDERS, naming the entry and the field', async () => {
+    const providers = [
+      { id: 'google', name: 'Google', type: 'oidc', issuer: 'http://accounts.example.com', client_id: 'x' },
+      { id: 'gh', name: 'GitHub', type: 'gitlab', client_id: 'y', client_secret: 'z' },
+    ];
+    const result = await start({ DATA_DIR: '/nonexistent-warden-data', AUTH_PROVIDERS: JSON.stringify(providers) });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'Configuration error: AUTH_PROVIDERS[0] ("google").issuer must be an https URL (http only on a loopback host)',
+      'Configuration error: AUTH_PROVIDERS[0] ("google").client_secret must be a non-empty string',
+      'Configuration error: AUTH_PROVIDERS[1] ("gh").type must be "oidc" or "github"',
+      'Configuration error: AUTH_PROVIDERS[1] ("gh").issuer must be a URL',
+    ]);
+  }, 40000);
 });

@@ -19,6 +19,10 @@ export const FLASH_MESSAGES = {
   factor_removed: 'The authenticator app was removed.',
   passkey_renamed: 'The passkey was renamed.',
   passkey_removed: 'The passkey was removed.',
+  provider_linked: 'The provider was linked: you can sign in with it now.',
+  provider_unlinked: 'The provider was unlinked.',
+  provider_link_failed:
+    'The provider could not be linked: that account there is linked to another account here, or the sign-in there failed.',
 } as const;
 
 export type FlashKey = keyof typeof FLASH_MESSAGES;

@@ -19,7 +19,8 @@ export const ACCOUNT_PATH = '/account';
 export const LOGIN_URL = `/login?return_to=${encodeURIComponent(ACCOUNT_PATH)}`;
 
 /** What an action ends with: a flash message after a 303 back to the page, or the page itself (a result shown once). */
-export type ActionOutcome = FlashKey | { show: AccountExtras };
+/** A flash and back to /account, the page again with extras, or elsewhere (a provider's sign-in page to link it). */
+export type ActionOutcome = FlashKey | { show: AccountExtras } | { redirect: string };
 
 export interface ActionOptions {
   /** The section whose form posted (its errors are shown there). */
@@ -92,6 +93,7 @@ export class AccountPage {
     if (options.stepUp && this.view.needsStepUp(viewer)) return this.renderer.redirect(reply, STEP_UP_URL);
     try {
       const outcome = await run(viewer);
+      if (typeof outcome !== 'string' && 'redirect' in outcome) return await this.redirect(reply, outcome.redirect);
       if (typeof outcome !== 'string') return await this.show(request, reply, viewer, outcome.show);
       setFlash(reply, outcome, this.config.cookieSecure);
       return this.renderer.redirect(reply, ACCOUNT_PATH);

@@ -14,7 +14,7 @@ import { type LinkedProvider, LinkedProvidersService } from './linked-providers.
 export const STEP_UP_URL = '/login?prompt=login&return_to=%2Faccount';
 
 /** The page's sections a form error or a one-time result belongs to. */
-export type AccountSection = 'page' | 'profile' | 'email' | 'password' | 'sessions' | 'mfa' | 'passkeys';
+export type AccountSection = 'page' | 'profile' | 'email' | 'password' | 'sessions' | 'mfa' | 'passkeys' | 'providers';
 
 /** What one request adds to the page: a message, an error next to its form, a result shown once. */
 export interface AccountExtras {
@@ -129,6 +129,7 @@ export class AccountViewService {
         })),
       },
       providers: linked,
+      linkableProviders: this.providers.linkable(linked),
       activity,
       flash: extras.flash ?? null,
       errors: extras.errors ?? {},

@@ -28,10 +28,13 @@ const EVENT_WORDS: Record<AuthEventType, string> = {
   passkey_added: 'Passkey added',
   passkey_removed: 'Passkey removed',
   passkey_clone_detected: 'A passkey was refused as a possible copy',
-  client_created: 'Registered an application (OAuth client)',
-  client_updated: 'Changed an application (OAuth client)',
-  client_deleted: 'Deleted an application (OAuth client)',
-  client_secret_rotated: "Replaced an application's secret",
+  client_created: 'OAuth client registered',
+  client_updated: 'OAuth client changed',
+  client_deleted: 'OAuth client deleted',
+  client_secret_rotated: 'OAuth client secret rotated',
+  federated_login: 'Signed in with another provider',
+  identity_linked: 'Provider linked',
+  identity_unlinked: 'Provider unlinked',
 };
 
 export interface ActivityLine {

@@ -33,6 +33,9 @@ export const AUTH_EVENT_TYPES = [
   'client_updated',
   'client_deleted',
   'client_secret_rotated',
+  'federated_login',
+  'identity_linked',
+  'identity_unlinked',
 ] as const;
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
 

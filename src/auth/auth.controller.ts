@@ -30,9 +30,16 @@ import { RegistrationService } from './registration.service.js';
 import { TokenIssuerService } from './token-issuer.service.js';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { PasskeyProofService } from '../passkeys/passkey-proof.service.js';
+import { CodeGrantService } from '../authorize/code-grant.service.js';
 import { ClientAuthService } from '../clients/client-auth.service.js';
 import { ClientCredentialsService, type ClientTokenResponse } from './client-credentials.service.js';
-import { MFA_OTP_GRANT, MFA_PASSKEY_GRANT, MFA_RECOVERY_CODE_GRANT, PASSKEY_GRANT } from './token-request.js';
+import {
+  AUTHORIZATION_CODE_GRANT,
+  MFA_OTP_GRANT,
+  MFA_PASSKEY_GRANT,
+  MFA_RECOVERY_CODE_GRANT,
+  PASSKEY_GRANT,
+} from './token-request.js';
 
 const MFA_REQUIRED = 'A second factor is required: send a code with the mfa_token';
 const EXAMPLE_MFA_TOKEN = 'b7Qd2kV9sX1mN4pR8tY3wZ6cF0hJ5lA2eG7iK9oU1qS';
@@ -46,6 +53,7 @@ export class AuthController {
     private readonly login: LoginService,
     private readonly issuer: TokenIssuerService,
     private readonly passkeys: PasskeyProofService,
+    private readonly codeGrant: CodeGrantService,
     private readonly clientAuth: ClientAuthService,
     private readonly clientCredentials: ClientCredentialsService,
   ) {}
@@ -100,7 +108,12 @@ export class AuthController {
       'An unknown passkey, a signature that does not verify, a used or expired challenge and a signature counter ' +
       'that did not grow are `invalid_grant`; failures count in the back-off per passkey. ' +
       `For an MFA user, grant_type=${MFA_PASSKEY_GRANT} (mfa_token, challenge_id, credential) takes a passkey of the ` +
-      'same user as the second step.',
+      'same user as the second step. ' +
+      'grant_type=authorization_code (code, redirect_uri, code_verifier, and client_id or the client credentials of ' +
+      'a confidential client) redeems a code of GET /oauth/authorize: a new session bound to the client, with the ' +
+      'browser login\'s acr, amr and auth_time, and an `id_token` when `openid` was granted. A wrong, expired or used ' +
+      'code, another client, redirect_uri or code_verifier are `invalid_grant`; a code presented a second time also ' +
+      'revokes the session its first use opened.',
   })
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({
@@ -215,6 +228,8 @@ export class AuthController {
           await this.clientAuth.authenticate(request, request.body),
           tokenRequest.scope,
         );
+      case AUTHORIZATION_CODE_GRANT:
+        return this.codeGrant.exchange(request, tokenRequest, client);
     }
   }
 }

@@ -31,6 +31,8 @@ import { TokenInspectorService } from './token-inspector.service.js';
 import { TokenIssuerService } from './token-issuer.service.js';
 import { WellKnownController } from './well-known.controller.js';
 import { IdTokenService } from '../oidc/id-token.service.js';
+import { AuthorizationCodesService } from '../authorize/authorization-codes.service.js';
+import { CodeGrantService } from '../authorize/code-grant.service.js';
 
 @Module({
   imports: [
@@ -70,6 +72,8 @@ import { IdTokenService } from '../oidc/id-token.service.js';
     JwtStrategy,
     AppPassport,
     IdTokenService,
+    AuthorizationCodesService,
+    CodeGrantService,
   ],
   exports: [
     AccessTokenService,
@@ -80,6 +84,7 @@ import { IdTokenService } from '../oidc/id-token.service.js';
     EmailVerificationService,
     PasswordResetService,
     IdTokenService,
+    AuthorizationCodesService,
   ],
 })
 export class AuthModule {}

@@ -57,6 +57,14 @@ const WRONG_CODE = 'The code is wrong or was already used';
 /** What a password alone proves (RFC 8176 `pwd`). */
 export const PASSWORD_AMR = ['pwd'];
 
+/** What a sign-in at another provider proves (`fed`, as OpenID's amr registry uses it); aal1. */
+export const FEDERATED_AMR = ['fed'];
+
+/** The methods of a second step after a federated first one: `fed` takes the place of `pwd`. */
+export function federatedSecondFactorAmr(secondStep: string[]): string[] {
+  return ['fed', ...secondStep.filter((method) => method !== 'pwd')];
+}
+
 /** How the login's tokens reach the client (audit detail). */
 export type LoginVia = 'token' | 'cookie';
 
@@ -121,7 +129,7 @@ export class LoginService {
     proof: LoginProof,
     client: ClientInfo,
     requestedScope: string | undefined,
-    via: LoginVia,
+    via: LoginVia | 'authorization_code',
     options: CompleteOptions = {},
   ): Promise<IssuedTokens> {
     const { user } = proof;
@@ -182,6 +190,7 @@ export class LoginService {
       passwordHash: proof.passwordHash ?? user.passwordHash,
       scope: requestedScope,
       flow: via,
+      firstFactor: proof.amr.includes('fed') ? 'fed' : 'pwd',
     });
     return { mfaRequired: true, mfaToken, methods: await this.mfa.methodsFor(user.id) };
   }
@@ -214,7 +223,7 @@ export class LoginService {
       passwordHash: user.passwordHash,
       attempt: proven.attempt,
       acr: 'aal2',
-      amr: proven.amr,
+      amr: challenge.firstFactor === 'fed' ? federatedSecondFactorAmr(proven.amr) : proven.amr,
     };
     return this.complete(proof, client, challenge.scope ?? undefined, via);
   }
@@ -286,7 +295,8 @@ export class LoginService {
    * only while the account still has the verified hash (a reset in between wins). Returns the
    * hash the account has now as far as this login knows.
    */
-  private async upgradeHash(user: User, password: string): Promise<string> {
+  private async upgradeHash(user: User, password: string): Promise<string | null> {
+    if (user.passwordHash === null) return null;
     try {
       const hash = await this.hasher.hash(password);
       if (await this.users.replacePasswordHash(user.id, user.passwordHash, hash)) return hash;

@@ -20,6 +20,24 @@ describe('parseTokenRequest', () => {
     });
   });
 
+  it('reads the authorization_code grant (client_id optional beside client credentials)', () => {
+    expect(
+      parseTokenRequest({
+        grant_type: 'authorization_code',
+        code: 'c',
+        redirect_uri: 'https://a/cb',
+        code_verifier: 'v',
+        client_id: 'x',
+      }),
+    ).toEqual({
+      grant_type: 'authorization_code',
+      code: 'c',
+      redirect_uri: 'https://a/cb',
+      code_verifier: 'v',
+      client_id: 'x',
+    });
+  });
+
   it('reads the refresh grant', () => {
     expect(parseTokenRequest({ grant_type: 'refresh_token', refresh_token: 'r', scope: 'profile' })).toEqual({
       grant_type: 'refresh_token',
@@ -34,7 +52,8 @@ describe('parseTokenRequest', () => {
     [{}, 'invalid_request'],
     [{ grant_type: ['password', 'password'] }, 'invalid_request'],
     [{ grant_type: 'password', username: 5, password: 'x' }, 'invalid_request'],
-    [{ grant_type: 'authorization_code' }, 'unsupported_grant_type'],
+    [{ grant_type: 'implicit' }, 'unsupported_grant_type'],
+    [{ grant_type: 'authorization_code', code: 'c', redirect_uri: 'https://a/cb' }, 'invalid_request'],
     [{ grant_type: 'refresh_token' }, 'invalid_request'],
   ])('answers %j with %s', (body, code) => {
     expect(codeOf(body)).toBe(code);

@@ -5,11 +5,20 @@ export const MFA_RECOVERY_CODE_GRANT = 'urn:warden:params:oauth:grant-type:mfa-r
 export const PASSKEY_GRANT = 'urn:warden:params:oauth:grant-type:passkey';
 export const MFA_PASSKEY_GRANT = 'urn:warden:params:oauth:grant-type:mfa-passkey';
 
+export const AUTHORIZATION_CODE_GRANT = 'authorization_code';
+
 const MAX_CREDENTIAL_JSON = 16 * 1024;
 
 export type TokenRequest =
   | { grant_type: 'password'; username: string; password: string; scope?: string }
   | { grant_type: 'refresh_token'; refresh_token: string; scope?: string }
+  | {
+      grant_type: typeof AUTHORIZATION_CODE_GRANT;
+      code: string;
+      redirect_uri: string;
+      code_verifier: string;
+      client_id?: string;
+    }
   | { grant_type: 'client_credentials'; scope?: string }
   | { grant_type: typeof MFA_OTP_GRANT; mfa_token: string; otp: string }
   | { grant_type: typeof MFA_RECOVERY_CODE_GRANT; mfa_token: string; recovery_code: string }
@@ -29,6 +38,7 @@ export const KNOWN_GRANTS = [
   MFA_RECOVERY_CODE_GRANT,
   PASSKEY_GRANT,
   MFA_PASSKEY_GRANT,
+  AUTHORIZATION_CODE_GRANT,
   'client_credentials',
 ];
 
@@ -60,6 +70,16 @@ export function parseTokenRequest(body: unknown): TokenRequest {
       username: param(fields, 'username', true)!,
       password: param(fields, 'password', true)!,
       scope,
+    };
+  }
+  if (grantType === AUTHORIZATION_CODE_GRANT) {
+    // RFC 6749 4.1.3 with RFC 7636 4.5; client_id may instead come with the client's credentials.
+    return {
+      grant_type: AUTHORIZATION_CODE_GRANT,
+      code: param(fields, 'code', true)!,
+      redirect_uri: param(fields, 'redirect_uri', true)!,
+      code_verifier: param(fields, 'code_verifier', true)!,
+      client_id: param(fields, 'client_id', false),
     };
   }
   if (grantType === MFA_OTP_GRANT) {

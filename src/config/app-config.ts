@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { type AuthProviderConfig, authProvidersConfig } from './auth-providers-config.js';
 import { parseDurationSeconds } from './duration.js';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 import { type WebauthnConfig, webauthnConfig } from './webauthn-config.js';
@@ -90,6 +91,8 @@ export interface AppConfig {
   webauthn?: WebauthnConfig;
   /** Branding of the hosted pages (UI_TITLE, UI_PRIMARY_COLOR). */
   ui: { title: string; primaryColor: string };
+  /** Sign in with another provider (AUTH_PROVIDERS / AUTH_PROVIDERS_FILE); empty: none. */
+  authProviders: AuthProviderConfig[];
   /** libuv's threadpool size (UV_THREADPOOL_SIZE, set by the start scripts' preload; libuv's default 4). */
   threadpoolSize: number;
 }
@@ -393,6 +396,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     database: { poolSize: int(env, 'DB_POOL_SIZE', 10, 1, 1000), queryTimeout },
     threadpoolSize: int(env, 'UV_THREADPOOL_SIZE', 4, 1, 1024),
     ui: { title: uiTitle(env), primaryColor: uiColor(env) },
+    authProviders: authProvidersConfig(str(env, 'AUTH_PROVIDERS'), str(env, 'AUTH_PROVIDERS_FILE')),
     mfaTokenTtl: duration(env, 'MFA_TOKEN_TTL', '5m'),
     mfaRequiredForAdmin: bool(env, 'MFA_REQUIRED_FOR_ADMIN', false),
     webauthn: webauthnConfig(

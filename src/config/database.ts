@@ -3,7 +3,12 @@ import pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { allMigrations } from '../../migrations/index.js';
 import { AuthEvent } from '../audit/auth-event.entity.js';
+import { AuthorizationCode } from '../authorize/authorization-code.entity.js';
+import { OAuthConsent } from '../authorize/oauth-consent.entity.js';
+import { PendingAuthorization } from '../authorize/pending-authorization.entity.js';
 import { OAuthClient } from '../clients/oauth-client.entity.js';
+import { FederatedIdentity } from '../federation/federated-identity.entity.js';
+import { FederationState } from '../federation/federation-state.entity.js';
 import { LoginThrottle } from '../limits/login-throttle.entity.js';
 import { MailOutbox } from '../mail/mail-outbox.entity.js';
 import { MfaChallenge } from '../mfa/mfa-challenge.entity.js';
@@ -35,7 +40,12 @@ export const ENTITIES = [
   Passkey,
   PasskeyUserHandle,
   PasskeyChallenge,
+  AuthorizationCode,
+  OAuthConsent,
+  PendingAuthorization,
   OAuthClient,
+  FederatedIdentity,
+  FederationState,
 ];
 
 export interface DatabaseSettings {

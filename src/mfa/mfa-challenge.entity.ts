@@ -34,6 +34,10 @@ export class MfaChallenge {
   @Column({ name: 'password_digest', type: 'varchar', length: 64 })
   passwordDigest: string;
 
+  /** What the first step proved: `pwd` (a password) or `fed` (another provider); the session's amr starts with it. */
+  @Column({ name: 'first_factor', type: 'varchar', length: 8, default: 'pwd' })
+  firstFactor: string;
+
   /** The scope asked in the first step (null: all the roles allow). */
   @Column({ type: 'varchar', length: 255, nullable: true })
   scope: string | null;

@@ -14,8 +14,10 @@ export interface NewChallenge {
   userId: string;
   /** The identifier as typed, normalised (the back-off counter of the second step). */
   login: string;
-  /** The password hash the first step verified. */
-  passwordHash: string;
+  /** The password hash the first step verified (null: the account has none, e.g. a sign-in at another provider). */
+  passwordHash: string | null;
+  /** What the first step proved: `pwd` (default) or `fed`. */
+  firstFactor?: 'pwd' | 'fed';
   scope: string | undefined;
   flow: MfaChallengeFlow;
 }
@@ -26,18 +28,19 @@ export interface ClaimedChallenge {
   login: string;
   scope: string | null;
   /** True while the account still has the password hash the first step verified. */
-  samePassword(passwordHash: string): boolean;
+  samePassword(passwordHash: string | null): boolean;
+  firstFactor: string;
 }
 
-const CREATE_SQL = `INSERT INTO mfa_challenges (token_hash, user_id, login, password_digest, scope, flow, expires_at)
-  VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))`;
+const CREATE_SQL = `INSERT INTO mfa_challenges (token_hash, user_id, login, password_digest, scope, flow, expires_at, first_factor)
+  VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7), $8)`;
 
 // One attempt is taken atomically per code presented, so parallel guesses cannot exceed the limit.
 // (As a CTE, so that both drivers answer the rows alone.)
 const CLAIM_SQL = `WITH claimed AS (
     UPDATE mfa_challenges SET attempts = attempts + 1
      WHERE token_hash = $1 AND flow = $2 AND used_at IS NULL AND expires_at > now() AND attempts < $3
-    RETURNING id, user_id, login, password_digest, scope
+    RETURNING id, user_id, login, password_digest, scope, first_factor
   ) SELECT * FROM claimed`;
 
 const CONSUME_SQL = `WITH used AS (
@@ -59,10 +62,11 @@ export class MfaChallengesService {
       sha256Hex(token),
       challenge.userId,
       challenge.login.slice(0, 320),
-      sha256Hex(challenge.passwordHash),
+      sha256Hex(challenge.passwordHash ?? ''),
       challenge.scope ?? null,
       challenge.flow,
       this.config.mfaTokenTtl,
+      challenge.firstFactor ?? 'pwd',
     ]);
     return token;
   }
@@ -82,7 +86,8 @@ export class MfaChallengesService {
       userId: row.user_id as string,
       login: row.login as string,
       scope: row.scope,
-      samePassword: (passwordHash) => sha256Hex(passwordHash) === digest,
+      samePassword: (passwordHash) => sha256Hex(passwordHash ?? '') === digest,
+      firstFactor: row.first_factor as string,
     };
   }
 

@@ -21,6 +21,7 @@ import { PageRenderer } from './page-renderer.js';
 import { retryAfterInWords } from './retry-after.js';
 import { safeReturnTo } from './return-to.js';
 import { signInProviders } from './sign-in-providers.js';
+import { federationErrorMessage } from '../federation/federation-errors.js';
 
 /** Where a signed-in browser goes when nothing (or nothing allowed) was asked for. */
 export const DEFAULT_RETURN_TO = '/account';
@@ -30,6 +31,8 @@ interface LoginQuery {
   prompt?: unknown;
   login_hint?: unknown;
   notice?: unknown;
+  /** A failed sign-in at another provider lands here with its code (federation-errors.ts). */
+  error?: unknown;
 }
 
 /** Messages other pages send the browser back here with (a fixed list: nothing from the URL is shown as text). */
@@ -68,7 +71,8 @@ export class LoginPageController {
     }
     const hint = typeof query.login_hint === 'string' ? query.login_hint.slice(0, 320) : undefined;
     const notice = typeof query.notice === 'string' ? NOTICES[query.notice] : undefined;
-    await this.renderForm(request, reply, { returnTo, username: hint, notice });
+    const error = federationErrorMessage(query.error);
+    await this.renderForm(request, reply, { returnTo, username: hint, notice, error });
   }
 
   @Public()
@@ -153,7 +157,7 @@ export class LoginPageController {
         csrf: this.csrf.token(request, reply),
         ...view,
         passkeys,
-        providers: signInProviders(view.returnTo),
+        providers: signInProviders(view.returnTo, this.config.authProviders),
         scripts: passkeys ? ['/assets/simplewebauthn-browser.js', '/assets/passkey-login.js'] : [],
       },
       status,

@@ -6,9 +6,16 @@ export interface SignInProvider {
 }
 
 /**
- * The one place the /login page takes its provider buttons from. Empty until federation with
- * other providers exists; that work only adds entries here.
+ * The one place the /login page takes its provider buttons from: one per entry of
+ * AUTH_PROVIDERS, each starting that provider's flow (src/federation) with the page's return_to.
  */
-export function signInProviders(_returnTo: string | null): SignInProvider[] {
-  return [];
+export function signInProviders(
+  returnTo: string | null,
+  providers: ReadonlyArray<{ id: string; name: string }> = [],
+): SignInProvider[] {
+  const query = returnTo ? `?return_to=${encodeURIComponent(returnTo)}` : '';
+  return providers.map((provider) => ({
+    name: provider.name,
+    href: `/auth/providers/${encodeURIComponent(provider.id)}/start${query}`,
+  }));
 }

@@ -141,6 +141,10 @@ export class PasskeysController {
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiBadRequestResponse({ description: 'The id is not a UUID', type: ErrorResponseDto })
   @ApiNotFoundResponse({ description: 'No such passkey of mine', type: ErrorResponseDto })
+  @ApiConflictResponse({
+    description: 'The last passkey of an account with no password and no other provider (the last way to sign in)',
+    type: ErrorResponseDto,
+  })
   async remove(
     @CurrentPrincipal() principal: Principal,
     @Param('id', new ParseUUIDPipe()) id: string,

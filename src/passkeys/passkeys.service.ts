@@ -1,3 +1,4 @@
+import { LAST_SIGN_IN_METHOD, lockSignInMethods } from '../federation/sign-in-methods.js';
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
@@ -142,6 +143,14 @@ export class PasskeysService {
 
   async remove(owner: PasskeyOwner, id: string): Promise<void> {
     await this.dataSource.transaction(async (em) => {
+      const methods = await lockSignInMethods(em, owner.userId);
+      if (!(await em.getRepository(Passkey).existsBy({ id, userId: owner.userId }))) {
+        throw new NotFoundException('Passkey not found');
+      }
+      // A user with no password and no other provider keeps their last passkey.
+      if (methods && !methods.hasPassword && methods.identities === 0 && methods.passkeys <= 1) {
+        throw new ConflictException(LAST_SIGN_IN_METHOD);
+      }
       const result = await em.getRepository(Passkey).delete({ id, userId: owner.userId });
       if (result.affected !== 1) throw new NotFoundException('Passkey not found');
       await this.audit.recordIn(em, {

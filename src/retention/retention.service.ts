@@ -1,3 +1,4 @@
+import { federationRetentionRules } from '../federation/federation.retention.js';
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
@@ -10,6 +11,7 @@ import { outboxRetentionRules } from '../mail/outbox.retention.js';
 import { mfaChallengeRetentionRules } from '../mfa/mfa-challenges.retention.js';
 import { mfaRetentionRules } from '../mfa/mfa.retention.js';
 import { passkeysRetentionRules } from '../passkeys/passkeys.retention.js';
+import { authorizeRetentionRules } from '../authorize/authorize.retention.js';
 import { sessionRetentionRules } from '../sessions/sessions.retention.js';
 import { usersRetentionRules } from '../users/users.retention.js';
 
@@ -53,6 +55,8 @@ export class RetentionService implements OnModuleInit, OnModuleDestroy {
       ...auditRetentionRules(config.auditRetention),
       ...loginThrottleRetentionRules(),
       ...passkeysRetentionRules(),
+      ...authorizeRetentionRules(),
+      ...federationRetentionRules(),
     ];
   }
 

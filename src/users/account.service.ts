@@ -9,6 +9,7 @@ import { LoginThrottleService } from '../limits/login-throttle.service.js';
 import { MailService } from '../mail/mail.service.js';
 import { passwordChangedMail } from '../mail/templates/account-mails.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { NO_PASSWORD } from './no-password.js';
 import { PasswordHasherService } from './password-hasher.service.js';
 import { PasswordPolicyService } from './password-policy.service.js';
 import { ResetTokensService } from './reset-tokens.service.js';
@@ -98,6 +99,7 @@ export class AccountService {
    * re-check is a login attempt: it counts in the account's back-off (429 while a wait runs).
    */
   private async assertPassword(user: User, password: string, message: string, client: ClientInfo): Promise<void> {
+    if (user.passwordHash === null) throw new ForbiddenException(NO_PASSWORD);
     const valid = await this.throttle.checkPassword(user.email, user.id, client.ip, async () => {
       return (await this.hasher.verify(user.passwordHash, password)).valid;
     });

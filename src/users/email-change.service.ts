@@ -19,6 +19,7 @@ import { emailChangeCodeMail, emailChangedMail } from '../mail/templates/account
 import { EmailCode } from './email-code.entity.js';
 import { EmailCodesService, INVALID_CODE, MAX_CODE_ATTEMPTS } from './email-codes.service.js';
 import { normalizeEmail } from './email.js';
+import { NO_PASSWORD } from './no-password.js';
 import { PasswordHasherService } from './password-hasher.service.js';
 import { ResetTokensService } from './reset-tokens.service.js';
 import { User } from './user.entity.js';
@@ -51,6 +52,7 @@ export class EmailChangeService {
   async request(userId: string, newEmail: string, password: string, client: ClientInfo): Promise<void> {
     const user = await this.users.findById(userId);
     if (!user) throw new NotFoundException('User not found');
+    if (user.passwordHash === null) throw new ForbiddenException(NO_PASSWORD);
     const valid = await this.throttle.checkPassword(user.email, user.id, client.ip, async () => {
       return (await this.hasher.verify(user.passwordHash, password)).valid;
     });

@@ -58,7 +58,12 @@ export class PasswordHasherService implements OnModuleInit, OnModuleDestroy {
     return this.argon2Slots.run(() => argon2.hash(password, this.options));
   }
 
-  async verify(hash: string, password: string): Promise<VerifyResult> {
+  /** A null hash (an account without a password) is a wrong password, after a dummy verify's time. */
+  async verify(hash: string | null, password: string): Promise<VerifyResult> {
+    if (hash === null) {
+      await this.verifyDummy(password);
+      return { valid: false, needsRehash: false };
+    }
     const cost = bcryptCost(hash);
     if (cost !== null) {
       const valid = await this.verifyBcrypt(hash, cost, password);

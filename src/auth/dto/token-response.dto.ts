@@ -19,6 +19,13 @@ export class TokenResponseDto {
 
   @ApiProperty({ example: 'profile' })
   scope: string;
+
+  @ApiProperty({
+    required: false,
+    description: 'OpenID Connect ID token (authorization_code grant with the openid scope)',
+    example: 'eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl',
+  })
+  id_token?: string;
 }
 
 /** Documents the token endpoint's form fields (RFC 6749 §4.3 and §6). */
@@ -71,6 +78,21 @@ export class TokenRequestDto {
     example: 'k3x9p-2mfq7',
   })
   recovery_code?: string;
+
+  @ApiProperty({ required: false, description: 'The code of /oauth/authorize (authorization_code grant)' })
+  code?: string;
+
+  @ApiProperty({
+    required: false,
+    description: 'The redirect_uri of the authorization request, exactly (authorization_code grant)',
+  })
+  redirect_uri?: string;
+
+  @ApiProperty({
+    required: false,
+    description: 'The PKCE code_verifier, 43 to 128 characters (authorization_code grant)',
+  })
+  code_verifier?: string;
 
   @ApiProperty({
     required: false,
