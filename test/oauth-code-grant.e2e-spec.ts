@@ -1,4 +1,5 @@
 import { decodeJwt } from 'jose';
+import * as oauth from 'oauth4webapi';
 import * as oidc from 'openid-client';
 import { PASSWORD } from './support/accounts.js';
 import { resetDatabase, startApp, TEST_DATABASE_URL, type TestApp } from './support/app.js';
@@ -28,6 +29,11 @@ const transports: Array<[string, Record<string, string>]> = [
     ? [['Postgres/PGlite + Redis', { REDIS_URL: TEST_REDIS_URL }] as [string, Record<string, string>]]
     : []),
 ];
+
+/** fetch that sends the issuer's URLs (APP_URL) to the test port of `t`. */
+function rewrite(t: TestApp) {
+  return (url: string, options: RequestInit) => fetch(url.replace(ISSUER, t.url), options);
+}
 
 /** openid-client as a strict relying party of the issuer (APP_URL), reached on the test port of `t`. */
 function discover(t: TestApp, rp: RegisteredClient): Promise<oidc.Configuration> {
@@ -195,6 +201,50 @@ describe.each(transports)('grant_type=authorization_code (%s)', (_name, transpor
     await expect(oidc.refreshTokenGrant(config, refreshed.refresh_token!)).rejects.toThrow();
     const again = await jar.get(url.toString());
     expect(new URL(again.location!).pathname).toBe('/login');
+  });
+
+  it('works with the SPA code of docs/oauth-provider.md (oauth4webapi, public client, PKCE, nonce, iss check)', async () => {
+    const email = await newUser();
+    const io = { [oauth.allowInsecureRequests]: true, [oauth.customFetch]: rewrite(a) };
+    const issuer = new URL(ISSUER);
+    const as = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...io }),
+    );
+    const rp = { client_id: spa.clientId };
+    const verifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const nonce = oauth.generateRandomNonce();
+    const url = new URL(as.authorization_endpoint!);
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: rp.client_id,
+      redirect_uri: RP,
+      scope: 'openid profile',
+      state,
+      nonce,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    }).toString();
+    const jar = await browser(a, email);
+    let res = await jar.get(url.toString());
+    if (new URL(res.location!).pathname === '/consent') {
+      const page = await jar.get(res.location!);
+      res = await jar.postForm(`${ISSUER}/consent`, {
+        _csrf: hiddenField(page.text, '_csrf'),
+        request: hiddenField(page.text, 'request'),
+        decision: 'allow',
+      });
+    }
+    const params = oauth.validateAuthResponse(as, rp, new URL(res.location!), state);
+    const response = await oauth.authorizationCodeGrantRequest(as, rp, oauth.None(), params, RP, verifier, io);
+    const tokens = await oauth.processAuthorizationCodeResponse(as, rp, response, { expectedNonce: nonce });
+    secrets.push(tokens.access_token, tokens.refresh_token!, verifier);
+    expect(oauth.getValidatedIdTokenClaims(tokens)).toMatchObject({ aud: spa.clientId, nonce, iss: ISSUER });
+    // A forged iss in the callback is refused by the client (RFC 9207).
+    const forged = new URL(res.location!);
+    forged.searchParams.set('iss', 'https://evil.example.com');
+    expect(() => oauth.validateAuthResponse(as, rp, forged, state)).toThrow();
   });
 
   it('redeems on instance B a code issued on A (confidential client, Basic); a second use revokes that session on B within 1 s', async () => {
