@@ -80,7 +80,12 @@ describe('grant_type=client_credentials', () => {
 
   it('accepts client_secret_post, and a scope within the client’s own', async () => {
     const res = await http.post('/auth/token', {
-      form: { grant_type: 'client_credentials', client_id: machine.id, client_secret: machine.secret, scope: 'users:read' },
+      form: {
+        grant_type: 'client_credentials',
+        client_id: machine.id,
+        client_secret: machine.secret,
+        scope: 'users:read',
+      },
     });
     expect(res.status).toBe(200);
     expect(res.body.scope).toBe('users:read');
@@ -128,7 +133,9 @@ describe('grant_type=client_credentials', () => {
       token: admin,
       json: { name: 'SPA', redirect_uris: ['https://spa.example.com/cb'] },
     });
-    const pub = await http.post('/auth/token', { form: { grant_type: 'client_credentials', client_id: spa.body.client_id } });
+    const pub = await http.post('/auth/token', {
+      form: { grant_type: 'client_credentials', client_id: spa.body.client_id },
+    });
     expect([pub.status, pub.body.error]).toEqual([400, 'unauthorized_client']);
   });
 

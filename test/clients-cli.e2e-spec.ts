@@ -75,9 +75,13 @@ describe('npm run cli -- client:create', () => {
     [['--name', 'x', '--redirect-uri', 'https://a.example/cb', '--scope', 'root'], /--scope root/],
     [['--name', 'x', '--redirect-uri', 'https://a.example/cb', '--grant', 'implicit'], /--grant implicit/],
     [['--name', 'x', '--grant', 'client_credentials'], /confidential/],
-  ])('refuses %j with a message and exit code', async (args, message) => {
-    const res = await cli('client:create', ...args);
-    expect(res.code).not.toBe(0);
-    expect(res.stderr).toMatch(message);
-  }, 60000);
+  ])(
+    'refuses %j with a message and exit code',
+    async (args, message) => {
+      const res = await cli('client:create', ...args);
+      expect(res.code).not.toBe(0);
+      expect(res.stderr).toMatch(message);
+    },
+    60000,
+  );
 });

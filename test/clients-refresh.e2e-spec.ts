@@ -84,7 +84,11 @@ describe('refresh tokens bound to their OAuth client', () => {
     expect([idOnly.status, idOnly.body.error]).toEqual([401, 'invalid_client']);
     const wrong = await refresh(issued.refreshToken, {}, { authorization: basic(confidential.id, 'nope') });
     expect([wrong.status, wrong.body.error]).toEqual([401, 'invalid_client']);
-    const viaBasic = await refresh(issued.refreshToken, {}, { authorization: basic(confidential.id, confidential.secret) });
+    const viaBasic = await refresh(
+      issued.refreshToken,
+      {},
+      { authorization: basic(confidential.id, confidential.secret) },
+    );
     expect(viaBasic.status).toBe(200);
     const viaPost = await refresh(viaBasic.body.refresh_token, {
       client_id: confidential.id,

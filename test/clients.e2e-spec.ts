@@ -151,7 +151,10 @@ describe('OAuth clients: the admin routes', () => {
     secrets.push(old);
     const basic = (secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
     const grant = (secret: string) =>
-      http.post('/auth/token', { form: { grant_type: 'client_credentials' }, headers: { authorization: basic(secret) } });
+      http.post('/auth/token', {
+        form: { grant_type: 'client_credentials' },
+        headers: { authorization: basic(secret) },
+      });
     expect((await grant(old)).status).toBe(200);
     const rotated = await http.post(`/clients/${id}/secret`, { token: admin });
     expect(rotated.status).toBe(200);
@@ -195,7 +198,7 @@ describe('OAuth clients: the admin routes', () => {
     expect(defaults.scope).toBe('profile users:read users:write');
   });
 
-  it("deleting a client revokes its sessions at once, and leaves other sessions alone", async () => {
+  it('deleting a client revokes its sessions at once, and leaves other sessions alone', async () => {
     const made = await create({ name: 'Doomed', redirect_uris: ['https://d.example.com/cb'] });
     const id = made.body.client_id as string;
     await http.post('/auth/register', { json: { email: 'delegate@example.com', password: PASSWORD } });
@@ -224,6 +227,34 @@ describe('OAuth clients: the admin routes', () => {
     expect(await t.dataSource.query('SELECT id FROM sessions WHERE client_id = $1', [id])).toEqual([]);
     expect((await http.get('/users/me', { token: own.access_token })).status).toBe(200);
     expect((await http.get(`/clients/${id}`, { token: admin })).status).toBe(404);
+  });
+
+  it('leaves no live session of a client deleted while sessions are being opened for it', async () => {
+    const made = await create({ name: 'Racing', redirect_uris: ['https://race.example.com/cb'] });
+    const id = made.body.client_id as string;
+    const { LoginService } = await import('../src/auth/login.service.js');
+    const { UsersService } = await import('../src/users/users.service.js');
+    const [row] = await t.dataSource.query(`SELECT id FROM users WHERE email = 'delegate@example.com'`);
+    const user = (await t.app.get(UsersService).findById(row.id))!;
+    const open = () =>
+      t.app
+        .get(LoginService)
+        .complete({ user, passwordHash: null, acr: 'aal1', amr: ['pwd'] }, {}, 'profile', 'token', { clientId: id });
+    const results = await Promise.allSettled([
+      open(),
+      open(),
+      open(),
+      http.delete(`/clients/${id}`, { token: admin }),
+      open(),
+      open(),
+      open(),
+    ]);
+    expect(results[3]).toMatchObject({ status: 'fulfilled', value: { status: 204 } });
+    expect(await t.dataSource.query('SELECT id FROM sessions WHERE client_id = $1', [id])).toEqual([]);
+    for (const result of results) {
+      if (result.status !== 'fulfilled' || !('accessToken' in result.value)) continue;
+      expect((await http.get('/users/me', { token: result.value.accessToken })).status).toBe(401);
+    }
   });
 
   it('records create, update, rotation and delete in the audit log, naming the admin and never a secret', async () => {

@@ -95,7 +95,7 @@ export class AuthController {
       'form-encoded id and secret in HTTP Basic, or client_secret_post: client_id and client_secret), a public one ' +
       'sends client_id; the wrong client is `invalid_grant`. grant_type=client_credentials (confidential clients ' +
       'registered with it) answers an access token for the client itself (`sub` = client_id, no refresh token), ' +
-      'with scopes out of the client\'s own. Bad client credentials: 401 `invalid_client` with ' +
+      "with scopes out of the client's own. Bad client credentials: 401 `invalid_client` with " +
       '`WWW-Authenticate: Basic realm="warden"`. For a user with two-factor authentication on, the right password ' +
       'answers 400 `mfa_required` with an `mfa_token` instead of tokens; the second step is this endpoint again with ' +
       `grant_type=${MFA_OTP_GRANT} (mfa_token, otp) or grant_type=${MFA_RECOVERY_CODE_GRANT} ` +

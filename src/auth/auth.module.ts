@@ -35,7 +35,16 @@ import { AuthorizationCodesService } from '../authorize/authorization-codes.serv
 import { CodeGrantService } from '../authorize/code-grant.service.js';
 
 @Module({
-  imports: [UsersModule, SessionsModule, MailModule, AuditModule, LimitsModule, MfaModule, PasskeysModule, ClientsModule],
+  imports: [
+    UsersModule,
+    SessionsModule,
+    MailModule,
+    AuditModule,
+    LimitsModule,
+    MfaModule,
+    PasskeysModule,
+    ClientsModule,
+  ],
   controllers: [
     AuthController,
     BrowserAuthController,

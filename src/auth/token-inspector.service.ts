@@ -127,7 +127,11 @@ export class TokenInspectorService {
     if (verified.kind !== 'client') return null;
     const { claims } = verified;
     const scopes = claims.scope ? claims.scope.split(' ') : [];
-    const live = await this.clientTokens.isActive({ clientId: claims.client_id, generation: claims.client_gen, scopes });
+    const live = await this.clientTokens.isActive({
+      clientId: claims.client_id,
+      generation: claims.client_gen,
+      scopes,
+    });
     if (!live) return INACTIVE;
     return {
       active: true,

@@ -77,7 +77,10 @@ export class ClientAuthService {
     const bodySecret = param(body, 'client_secret');
     if (basic) {
       if (bodySecret !== undefined) {
-        throw new OAuthError('invalid_request', 'Use one client authentication method: Basic or client_secret, not both');
+        throw new OAuthError(
+          'invalid_request',
+          'Use one client authentication method: Basic or client_secret, not both',
+        );
       }
       if (bodyId !== undefined && bodyId !== basic.clientId) {
         throw new OAuthError('invalid_request', 'client_id differs from the client of the Authorization header');
@@ -109,7 +112,8 @@ export class ClientAuthService {
     const client = clientId.length <= MAX_PART ? await this.clients.find(clientId) : null;
     if (secret === null) {
       if (!client) throw invalidClient();
-      if (client.type !== 'public') throw invalidClient('This client must authenticate (client_secret_basic or client_secret_post)');
+      if (client.type !== 'public')
+        throw invalidClient('This client must authenticate (client_secret_basic or client_secret_post)');
       return client;
     }
     const expected = client?.secretHash ?? DUMMY_HASH;

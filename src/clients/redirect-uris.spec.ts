@@ -40,7 +40,12 @@ describe('validateRedirectUri', () => {
 });
 
 describe('redirectUriMatches', () => {
-  const registered = ['https://app.example.com/cb', 'http://127.0.0.1/loop', 'http://[::1]:9000/v6', 'com.example.app:/cb'];
+  const registered = [
+    'https://app.example.com/cb',
+    'http://127.0.0.1/loop',
+    'http://[::1]:9000/v6',
+    'com.example.app:/cb',
+  ];
 
   it('matches a registered URI exactly', () => {
     expect(redirectUriMatches(registered, 'https://app.example.com/cb')).toBe(true);

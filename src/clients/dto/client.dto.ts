@@ -115,7 +115,8 @@ export class CreateClientDto {
     required: false,
     type: [String],
     example: ['openid', 'profile', 'email'],
-    description: "What the client may ask for (its users' scopes, or under client_credentials its own). Default: profile, and openid and email where OIDC is on",
+    description:
+      "What the client may ask for (its users' scopes, or under client_credentials its own). Default: profile, and openid and email where OIDC is on",
   })
   @IsOptional()
   @IsArray()
