@@ -3,6 +3,7 @@
 // (CI) it writes nothing and fails when the committed file differs: the client cannot drift.
 import 'reflect-metadata';
 import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { createApp } from '../src/app.factory.js';
@@ -14,7 +15,13 @@ const TARGET = new URL('../packages/client/src/openapi.ts', import.meta.url);
 async function openapiDocument(): Promise<string> {
   const config = loadConfig({
     NODE_ENV: 'test',
-    JWT_SECRET: 'client-types-only-0123456789-abcdefghijklmnop',
+    // An asymmetric key, so that the OpenID Connect routes (absent under HS256) are in the document.
+    JWT_ALGORITHM: 'ES256',
+    JWT_PRIVATE_KEY: generateKeyPairSync('ec', {
+      namedCurve: 'P-256',
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    }).privateKey,
     LOG_LEVEL: 'error',
     APP_URL: 'http://localhost:3000',
   });

@@ -1,7 +1,10 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { resetDatabase, startApp, type TestApp } from './support/app.js';
 import { login } from './support/accounts.js';
+import { IdTokenService } from '../src/oidc/id-token.service.js';
+import { UsersService } from '../src/users/users.service.js';
 import { client } from './support/http.js';
 
 const ISSUER = 'http://localhost:3000';
@@ -25,8 +28,7 @@ function es256Key(): string {
 function discover(t: TestApp, clientId = 'test-client') {
   return oidc.discovery(new URL(ISSUER), clientId, undefined, undefined, {
     execute: [oidc.allowInsecureRequests],
-    [oidc.customFetch]: (url: string, options: oidc.CustomFetchOptions) =>
-      fetch(url.replace(ISSUER, t.url), options),
+    [oidc.customFetch]: (url: string, options: oidc.CustomFetchOptions) => fetch(url.replace(ISSUER, t.url), options),
   });
 }
 
@@ -94,6 +96,48 @@ describe('OpenID Connect discovery (ES256)', () => {
     await expect(oidc.fetchUserInfo(config, tokens.access_token, 'someone-else')).rejects.toThrow(
       'unexpected JSON attribute value encountered',
     );
+  });
+});
+
+describe('an id_token of the running server, checked as a relying party does', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    await resetDatabase();
+    t = await startApp({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: es256Key() });
+  });
+  afterAll(() => t.close());
+
+  it('verifies against the published JWKS with the advertised algorithm, and at_hash binds the access token', async () => {
+    const http = client(t.url);
+    await http.post('/auth/register', { json: { email: 'rp@example.com', password: 'correct horse battery staple' } });
+    const tokens = await login(http, 'rp@example.com', undefined, 'openid email');
+    const user = (await t.app.get(UsersService).findByEmail('rp@example.com'))!;
+    const idToken = await t.app.get(IdTokenService).issue({
+      user,
+      sessionId: '0b6f1d2e-7c3a-4e59-8f10-2a4b6c8d0e12',
+      clientId: 'rp-client',
+      scopes: ['openid', 'email'],
+      nonce: 'n-123',
+      accessToken: tokens.access_token,
+      acr: 'aal1',
+      amr: ['pwd'],
+      authTime: new Date(),
+    });
+    const discovery = (await http.get('/.well-known/openid-configuration')).body;
+    const jwks = createRemoteJWKSet(new URL(`${t.url}/.well-known/jwks.json`));
+    const { payload, protectedHeader } = await jwtVerify(idToken, jwks, {
+      issuer: discovery.issuer as string,
+      audience: 'rp-client',
+      algorithms: discovery.id_token_signing_alg_values_supported as string[],
+      typ: 'JWT',
+    });
+    expect(protectedHeader.kid).toBeDefined();
+    expect(payload).toMatchObject({ sub: user.id, nonce: 'n-123', email: 'rp@example.com', email_verified: false });
+    const digest = createHash('sha256').update(tokens.access_token).digest();
+    expect(payload.at_hash).toBe(digest.subarray(0, 16).toString('base64url'));
+    await expect(
+      jwtVerify(idToken, jwks, { issuer: discovery.issuer as string, audience: 'warden' }),
+    ).rejects.toThrow();
   });
 });
 

@@ -1,6 +1,7 @@
 import type { AppConfig } from '../config/app-config.js';
 import { OIDC_SCOPES, SCOPES } from '../auth/scopes.js';
 import { KNOWN_GRANTS } from '../auth/token-request.js';
+import { CLIENT_AUTH_METHODS } from '../clients/client-auth.service.js';
 import { oidcEnabled } from './oidc-availability.js';
 import { CLAIMS_BY_SCOPE } from './user-claims.js';
 
@@ -30,7 +31,7 @@ export function providerMetadata(config: AppConfig): Record<string, unknown> {
     grant_types_supported: KNOWN_GRANTS,
     code_challenge_methods_supported: ['S256'],
     authorization_response_iss_parameter_supported: true,
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     revocation_endpoint: `${base}/auth/revoke`,
     revocation_endpoint_auth_methods_supported: ['none'],
     ...(config.introspectionSecret ? { introspection_endpoint: `${base}/auth/introspect` } : {}),
