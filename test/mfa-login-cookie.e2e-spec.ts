@@ -128,6 +128,6 @@ describe('cookie login of a user with MFA on', () => {
     await http.post('/auth/register', { json: { email: address, password: PASSWORD } });
     const res = await browserLogin(address);
     expect(res.status).toBe(200);
-    expect(Object.keys(setCookies(res)).sort()).toEqual(['access_token', 'refresh_token']);
+    expect(Object.keys(setCookies(res)).sort()).toEqual(['access_token', 'refresh_token', 'warden_session']);
   });
 });

@@ -40,7 +40,8 @@ import { TokenIssuerService } from './token-issuer.service.js';
 
 const EXAMPLE_SET_COOKIE =
   'access_token=…; Max-Age=900; Path=/; HttpOnly; Secure; SameSite=Lax, ' +
-  'refresh_token=…; Max-Age=2592000; Path=/auth; HttpOnly; Secure; SameSite=Strict';
+  'refresh_token=…; Max-Age=2592000; Path=/auth; HttpOnly; Secure; SameSite=Strict, ' +
+  'warden_session=…; Max-Age=2592000; Path=/; HttpOnly; Secure; SameSite=Lax';
 
 /** Cookie mode for browsers: the tokens never reach JavaScript. */
 @ApiTags('browser')
@@ -120,7 +121,7 @@ export class BrowserAuthController {
   @ApiCookieAuth('cookie')
   @ApiOperation({
     summary: 'Rotates the refresh_token cookie and sets a new access_token cookie',
-    description: `Sends the refresh_token cookie (Path=/auth). Set-Cookie: ${EXAMPLE_SET_COOKIE}. On failure both cookies are cleared.`,
+    description: `Sends the refresh_token cookie (Path=/auth). Set-Cookie: ${EXAMPLE_SET_COOKIE}. On failure the cookies are cleared.`,
   })
   @ApiOkResponse({ type: RefreshResponseDto })
   @ApiUnauthorizedResponse({

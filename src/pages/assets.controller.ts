@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Public } from '../common/public.decorator.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { themeCss } from './theme.js';
+import { faviconSvg, themeCss } from './theme.js';
 
 /** Our files (next to this module; dist/assets beside the bundle, copied by scripts/bundle.mjs). */
 export const ASSETS_DIR = fileURLToPath(new URL('./assets/', import.meta.url));
@@ -29,6 +29,7 @@ const OWN = ['warden.css', 'passkey-login.js', 'passkey-mfa.js'];
 const TYPES: Record<string, string> = {
   css: 'text/css; charset=utf-8',
   js: 'text/javascript; charset=utf-8',
+  svg: 'image/svg+xml',
 };
 
 function load(name: string): Buffer | null {
@@ -47,6 +48,7 @@ export class AssetsController {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.files.set('theme.css', Buffer.from(themeCss(config.ui.primaryColor)));
+    this.files.set('favicon.svg', Buffer.from(faviconSvg(config.ui.title, config.ui.primaryColor)));
   }
 
   @Public()

@@ -46,3 +46,11 @@ export function themeCss(primary: string): string {
 }
 `;
 }
+
+/** The favicon: the first letter of UI_TITLE on the primary colour. */
+export function faviconSvg(title: string, primary: string): string {
+  const letter = (title.trim().charAt(0) || 'W').toUpperCase().replace(/[<>&"']/g, '');
+  const light = luminance(channels(primary));
+  const ink = 1.05 / (light + 0.05) >= (light + 0.05) / 0.05 ? '#fff' : '#111';
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" fill="${primary}"/><text x="32" y="44" font-family="system-ui,sans-serif" font-size="36" font-weight="700" fill="${ink}" text-anchor="middle">${letter}</text></svg>`;
+}

@@ -39,7 +39,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
 /** Boots the real AppModule over real HTTP on a random port. */
 export async function startApp(
   overrides: Record<string, string> = {},
-  options: { dataDir?: string } = {},
+  options: { dataDir?: string; port?: number } = {},
 ): Promise<TestApp> {
   const config = loadConfig(testEnv(overrides));
   if (!config.databaseUrl && !options.dataDir) await openMigratedPglite();
@@ -53,7 +53,7 @@ export async function startApp(
   const app = await createApp(config, createPino(config.logLevel, sink, config.logFormat), {
     dataDir: options.dataDir ?? null,
   });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address() as { port: number };
   return {
     app,

@@ -88,7 +88,7 @@ describe('examples/spa in Chromium, in cookie mode against a real Warden', () =>
     await state('signed-in');
     await expect(page.locator('#user-email').textContent()).resolves.toBe(email);
     await expect(page.locator('#user-roles').textContent()).resolves.toBe('user');
-    expect(await cookieNames()).toEqual(['access_token', 'refresh_token']);
+    expect(await cookieNames()).toEqual(['access_token', 'refresh_token', 'warden_session']);
     // HttpOnly: the tokens never reach the page's JavaScript.
     expect(await page.evaluate('document.cookie')).toBe('');
 
@@ -105,7 +105,7 @@ describe('examples/spa in Chromium, in cookie mode against a real Warden', () =>
     await state('signed-in');
     await expect(page.locator('#user-email').textContent()).resolves.toBe(email);
     expect(wardenCalls).toEqual(['GET /users/me 401', 'POST /auth/refresh 200', 'GET /users/me 200']);
-    expect(await cookieNames()).toEqual(['access_token', 'refresh_token']);
+    expect(await cookieNames()).toEqual(['access_token', 'refresh_token', 'warden_session']);
 
     wardenCalls = [];
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -66,7 +66,7 @@ describe('@warden/client cookie mode: the MFA step and step-up, against a real W
 
     const second = await wc.completeMfa({ otp: totpCode(secret, 1) });
     expect(second).toEqual({ user: expect.objectContaining({ email, mfa_enabled: true }), expiresIn: 900 });
-    expect(jar.names()).toEqual(['access_token', 'refresh_token']);
+    expect(jar.names()).toEqual(['access_token', 'refresh_token', 'warden_session']);
     const { data, response } = await wc.api.GET('/users/me');
     expect(response.status).toBe(200);
     expect(data).toMatchObject({ email });

@@ -56,7 +56,7 @@ describe('@warden/client cookie mode against a real Warden', () => {
     const result = await wc.login(email, PASSWORD);
     expect(result).toEqual({ user: expect.objectContaining({ email, roles: ['user'] }), expiresIn: 900 });
     expect(JSON.stringify(result)).not.toContain(jar.get('access_token'));
-    expect(jar.names()).toEqual(['access_token', 'refresh_token']);
+    expect(jar.names()).toEqual(['access_token', 'refresh_token', 'warden_session']);
     const { data, response } = await wc.api.GET('/users/me');
     expect(response.status).toBe(200);
     expect(data).toMatchObject({ email, roles: ['user'] });
@@ -84,13 +84,13 @@ describe('@warden/client cookie mode against a real Warden', () => {
     await wc.login(email, PASSWORD);
     const firstRefreshCookie = jar.get('refresh_token');
     await new Promise((resolve) => setTimeout(resolve, 2200));
-    expect(jar.names()).toEqual(['refresh_token']);
+    expect(jar.names()).toEqual(['refresh_token', 'warden_session']);
     sent = [];
     const { data, response } = await wc.api.GET('/users/me');
     expect(response.status).toBe(200);
     expect(data).toMatchObject({ email });
     expect(sent).toEqual(['GET /users/me', 'POST /auth/refresh', 'GET /users/me']);
-    expect(jar.names()).toEqual(['access_token', 'refresh_token']);
+    expect(jar.names()).toEqual(['access_token', 'refresh_token', 'warden_session']);
     expect(jar.get('refresh_token')).not.toBe(firstRefreshCookie);
     // Rotated in the database: the login's refresh token is spent, the new one is live.
     const rows = await refreshTokenRows(shortLived, email);
