@@ -17,6 +17,7 @@ import {
 import { TEST_REDIS_URL } from './support/redis.js';
 import { RetentionService } from '../src/retention/retention.service.js';
 import { hashCode } from '../src/authorize/authorization-codes.service.js';
+import { ClientsService } from '../src/clients/clients.service.js';
 
 const ISSUER = 'http://localhost:3000';
 const RP = 'https://rp.example.com/callback';
@@ -360,6 +361,26 @@ describe.each(transports)('grant_type=authorization_code (%s)', (_name, transpor
     });
     expect(right.status).toBe(200);
     secrets.push(right.body.access_token, right.body.refresh_token, backend.secret!);
+  });
+
+  it("deletes a client's codes and pending consents with the client", async () => {
+    const email = await newUser();
+    const doomed = await createClient(a.app, { name: 'Doomed', redirectUris: [RP], firstParty: true });
+    const { code, verifier } = await mint(a, doomed, email);
+    const jar = await browser(a, email);
+    await a.dataSource.query(`UPDATE oauth_clients SET first_party = false WHERE id = $1`, [doomed.clientId]);
+    const pending = await jar.get(`${ISSUER}${authorizePath(doomed.clientId, RP, pkce().challenge)}`);
+    expect(new URL(pending.location!).pathname).toBe('/consent');
+    await a.app.get(ClientsService).delete(doomed.clientId);
+    const counts = await a.dataSource.query(
+      `SELECT (SELECT count(*)::int FROM oauth_codes WHERE client_id = $1) AS codes,
+              (SELECT count(*)::int FROM oauth_pending_authorizations WHERE client_id = $1) AS pending`,
+      [doomed.clientId],
+    );
+    expect(counts[0]).toEqual({ codes: 0, pending: 0 });
+    const res = await exchange(httpA, { code, code_verifier: verifier, client_id: doomed.clientId });
+    expect([res.status, res.body.error]).toEqual([401, 'invalid_client']);
+    expect((await jar.get(pending.location!)).status).toBe(400);
   });
 
   it('lets the retention job delete codes a day after they expired, and keeps younger ones', async () => {
