@@ -261,6 +261,8 @@ describe('npm run cli -- db:purge', () => {
       mfa_factors: '0',
       mfa_recovery_codes: '0',
       passkey_challenges: '0',
+      oauth_codes: '0',
+      oauth_pending_authorizations: '0',
       mfa_challenges: '0',
       mail_outbox: '0',
       auth_events: '1',
