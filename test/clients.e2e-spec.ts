@@ -35,7 +35,7 @@ describe('OAuth clients: the admin routes', () => {
       redirect_uris: ['https://spa.example.com/cb'],
       post_logout_redirect_uris: [],
       grant_types: ['authorization_code', 'refresh_token'],
-      scopes: ['profile'],
+      scopes: ['openid', 'profile', 'email'],
       first_party: false,
       created_at: expect.stringMatching(/Z$/),
     });

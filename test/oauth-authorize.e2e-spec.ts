@@ -143,6 +143,16 @@ describe('GET/POST /oauth/authorize', () => {
       expect(query(refused.location).get('error')).toBe('invalid_scope');
       const ok = await jar.get(`${hs.url}${authorizePath(c.clientId, REDIRECT, challenge, { scope: 'profile' })}`);
       expect(query(ok.location).get('code')).toBeTruthy();
+      // No scope asked: the client's scopes without the OIDC ones.
+      const byDefault = await jar.get(
+        `${hs.url}${authorizePath(c.clientId, REDIRECT, challenge, { scope: undefined })}`,
+      );
+      expect(query(byDefault.location).get('code')).toBeTruthy();
+      const [row] = await hs.dataSource.query(
+        `SELECT scope FROM oauth_codes WHERE client_id = $1 ORDER BY created_at DESC LIMIT 1`,
+        [c.clientId],
+      );
+      expect(row.scope).toBe('profile');
     } finally {
       await hs.close();
     }

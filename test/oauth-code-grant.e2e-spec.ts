@@ -1,4 +1,5 @@
 import { decodeJwt } from 'jose';
+import * as oauth from 'oauth4webapi';
 import * as oidc from 'openid-client';
 import { PASSWORD } from './support/accounts.js';
 import { resetDatabase, startApp, TEST_DATABASE_URL, type TestApp } from './support/app.js';
@@ -16,6 +17,7 @@ import {
 import { TEST_REDIS_URL } from './support/redis.js';
 import { RetentionService } from '../src/retention/retention.service.js';
 import { hashCode } from '../src/authorize/authorization-codes.service.js';
+import { ClientsService } from '../src/clients/clients.service.js';
 
 const ISSUER = 'http://localhost:3000';
 const RP = 'https://rp.example.com/callback';
@@ -28,6 +30,11 @@ const transports: Array<[string, Record<string, string>]> = [
     ? [['Postgres/PGlite + Redis', { REDIS_URL: TEST_REDIS_URL }] as [string, Record<string, string>]]
     : []),
 ];
+
+/** fetch that sends the issuer's URLs (APP_URL) to the test port of `t`. */
+function rewrite(t: TestApp) {
+  return (url: string, options: RequestInit) => fetch(url.replace(ISSUER, t.url), options);
+}
 
 /** openid-client as a strict relying party of the issuer (APP_URL), reached on the test port of `t`. */
 function discover(t: TestApp, rp: RegisteredClient): Promise<oidc.Configuration> {
@@ -197,6 +204,50 @@ describe.each(transports)('grant_type=authorization_code (%s)', (_name, transpor
     expect(new URL(again.location!).pathname).toBe('/login');
   });
 
+  it('works with the SPA code of docs/oauth-provider.md (oauth4webapi, public client, PKCE, nonce, iss check)', async () => {
+    const email = await newUser();
+    const io = { [oauth.allowInsecureRequests]: true, [oauth.customFetch]: rewrite(a) };
+    const issuer = new URL(ISSUER);
+    const as = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...io }),
+    );
+    const rp = { client_id: spa.clientId };
+    const verifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const nonce = oauth.generateRandomNonce();
+    const url = new URL(as.authorization_endpoint!);
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: rp.client_id,
+      redirect_uri: RP,
+      scope: 'openid profile',
+      state,
+      nonce,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    }).toString();
+    const jar = await browser(a, email);
+    let res = await jar.get(url.toString());
+    if (new URL(res.location!).pathname === '/consent') {
+      const page = await jar.get(res.location!);
+      res = await jar.postForm(`${ISSUER}/consent`, {
+        _csrf: hiddenField(page.text, '_csrf'),
+        request: hiddenField(page.text, 'request'),
+        decision: 'allow',
+      });
+    }
+    const params = oauth.validateAuthResponse(as, rp, new URL(res.location!), state);
+    const response = await oauth.authorizationCodeGrantRequest(as, rp, oauth.None(), params, RP, verifier, io);
+    const tokens = await oauth.processAuthorizationCodeResponse(as, rp, response, { expectedNonce: nonce });
+    secrets.push(tokens.access_token, tokens.refresh_token!, verifier);
+    expect(oauth.getValidatedIdTokenClaims(tokens)).toMatchObject({ aud: spa.clientId, nonce, iss: ISSUER });
+    // A forged iss in the callback is refused by the client (RFC 9207).
+    const forged = new URL(res.location!);
+    forged.searchParams.set('iss', 'https://evil.example.com');
+    expect(() => oauth.validateAuthResponse(as, rp, forged, state)).toThrow();
+  });
+
   it('redeems on instance B a code issued on A (confidential client, Basic); a second use revokes that session on B within 1 s', async () => {
     const email = await newUser();
     const { code, verifier } = await mint(a, backend, email);
@@ -310,6 +361,26 @@ describe.each(transports)('grant_type=authorization_code (%s)', (_name, transpor
     });
     expect(right.status).toBe(200);
     secrets.push(right.body.access_token, right.body.refresh_token, backend.secret!);
+  });
+
+  it("deletes a client's codes and pending consents with the client", async () => {
+    const email = await newUser();
+    const doomed = await createClient(a.app, { name: 'Doomed', redirectUris: [RP], firstParty: true });
+    const { code, verifier } = await mint(a, doomed, email);
+    const jar = await browser(a, email);
+    await a.dataSource.query(`UPDATE oauth_clients SET first_party = false WHERE id = $1`, [doomed.clientId]);
+    const pending = await jar.get(`${ISSUER}${authorizePath(doomed.clientId, RP, pkce().challenge)}`);
+    expect(new URL(pending.location!).pathname).toBe('/consent');
+    await a.app.get(ClientsService).delete(doomed.clientId);
+    const counts = await a.dataSource.query(
+      `SELECT (SELECT count(*)::int FROM oauth_codes WHERE client_id = $1) AS codes,
+              (SELECT count(*)::int FROM oauth_pending_authorizations WHERE client_id = $1) AS pending`,
+      [doomed.clientId],
+    );
+    expect(counts[0]).toEqual({ codes: 0, pending: 0 });
+    const res = await exchange(httpA, { code, code_verifier: verifier, client_id: doomed.clientId });
+    expect([res.status, res.body.error]).toEqual([401, 'invalid_client']);
+    expect((await jar.get(pending.location!)).status).toBe(400);
   });
 
   it('lets the retention job delete codes a day after they expired, and keeps younger ones', async () => {

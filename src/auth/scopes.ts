@@ -21,6 +21,11 @@ export const OIDC_SCOPES: Record<string, string> = {
 /** Granted only when asked for: a request without `scope` keeps getting what it got before these existed. */
 const ON_REQUEST_ONLY = new Set(['clients:read', 'clients:write']);
 
+/** A scope Warden knows: one of SCOPES or of OIDC_SCOPES (what a client may be registered for). */
+export function isKnownScope(scope: string): boolean {
+  return Object.hasOwn(SCOPES, scope) || Object.hasOwn(OIDC_SCOPES, scope);
+}
+
 const ROLE_SCOPES: Record<Role, string[]> = {
   user: ['profile'],
   admin: ['profile', 'users:read', 'users:write', 'clients:read', 'clients:write'],

@@ -164,11 +164,16 @@ export class AuthorizeService {
    * registered for the client, then what the user's roles allow (grantScopes).
    */
   private scopesFor(params: AuthorizeParams, registered: OAuthClient, session: BrowserSession): string[] | null {
-    const asked = params.scope === null ? registered.scopes : params.scope.split(' ');
+    // Under HS256 there is no OpenID Connect (no id_token, no userinfo): its scopes are unknown,
+    // and left out of the client's default.
+    const oidc = oidcEnabled(this.config);
+    const asked =
+      params.scope === null
+        ? registered.scopes.filter((scope) => oidc || !Object.hasOwn(OIDC_SCOPES, scope))
+        : params.scope.split(' ');
     if (asked.length === 0) return null;
     if (asked.some((scope) => !registered.scopes.includes(scope))) return null;
-    // Under HS256 there is no OpenID Connect (no id_token, no userinfo): its scopes are unknown.
-    if (!oidcEnabled(this.config) && asked.some((scope) => Object.hasOwn(OIDC_SCOPES, scope))) return null;
+    if (!oidc && asked.some((scope) => Object.hasOwn(OIDC_SCOPES, scope))) return null;
     return grantScopes(asked.join(' '), session.user.roles);
   }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SCOPES } from '../auth/scopes.js';
+import { isKnownScope, OIDC_SCOPES, SCOPES } from '../auth/scopes.js';
 import { ClientsService, type NewClient } from '../clients/clients.service.js';
 import { CLIENT_GRANTS, type ClientGrant } from '../clients/dto/client.dto.js';
 import { validateRedirectUri } from '../clients/redirect-uris.js';
@@ -33,8 +33,12 @@ export function clientInput(args: ParsedArgs): NewClient {
   const grantTypes = [...new Set([...base, ...(extra as ClientGrant[])])];
   if (grantTypes.length === 0) throw new UsageError(USAGE);
   const scopes = list(args, 'scope');
-  const unknownScope = scopes.find((scope) => !Object.hasOwn(SCOPES, scope));
-  if (unknownScope) throw new UsageError(`--scope ${unknownScope}: one of ${Object.keys(SCOPES).join(', ')}`);
+  const unknownScope = scopes.find((scope) => !isKnownScope(scope));
+  if (unknownScope) {
+    throw new UsageError(
+      `--scope ${unknownScope}: one of ${[...Object.keys(OIDC_SCOPES), ...Object.keys(SCOPES)].join(', ')}`,
+    );
+  }
   return {
     name,
     type: args.flags.confidential === true ? 'confidential' : 'public',

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, Repository } from 'typeorm';
 import { type AuditActor, AuditService } from '../audit/audit.service.js';
 import type { AuthEventType } from '../audit/auth-event.entity.js';
-import { SCOPES } from '../auth/scopes.js';
+import { isKnownScope } from '../auth/scopes.js';
 import { sha256Hex } from '../common/secrets.js';
 import { newOpaqueToken, SessionsService } from '../sessions/sessions.service.js';
 import type { ClientGrant } from './dto/client.dto.js';
@@ -214,7 +214,7 @@ function checkGrants(type: OAuthClientType, grants: ClientGrant[], redirectUris:
 
 function defaultScopes(grants: ClientGrant[]): string[] {
   if (!grants.includes('authorization_code')) return [];
-  return DEFAULT_USER_SCOPES.filter((scope) => Object.hasOwn(SCOPES, scope));
+  return DEFAULT_USER_SCOPES.filter((scope) => isKnownScope(scope));
 }
 
 function loopbackHostOf(uri: string): string | null {

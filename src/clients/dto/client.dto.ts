@@ -11,7 +11,7 @@ import {
   registerDecorator,
   type ValidationArguments,
 } from 'class-validator';
-import { SCOPES } from '../../auth/scopes.js';
+import { isKnownScope, OIDC_SCOPES, SCOPES } from '../../auth/scopes.js';
 import type { OAuthClient } from '../oauth-client.entity.js';
 import { validateRedirectUri } from '../redirect-uris.js';
 
@@ -52,9 +52,9 @@ function IsKnownScopeList(): PropertyDecorator {
       propertyName: String(propertyName),
       validator: {
         validate: (value: unknown) =>
-          Array.isArray(value) && value.every((scope) => typeof scope === 'string' && Object.hasOwn(SCOPES, scope)),
+          Array.isArray(value) && value.every((scope) => typeof scope === 'string' && isKnownScope(scope)),
         defaultMessage: (args: ValidationArguments) =>
-          `${args.property} must be a subset of [${Object.keys(SCOPES).join(', ')}]`,
+          `${args.property} must be a subset of [${[...Object.keys(OIDC_SCOPES), ...Object.keys(SCOPES)].join(', ')}]`,
       },
     });
   };
