@@ -179,7 +179,7 @@ export interface paths {
         put?: never;
         /**
          * OAuth2 token endpoint (RFC 6749)
-         * @description grant_type=password (first-party clients only, as RFC 9700 advises) or grant_type=refresh_token. The password grant ignores client credentials (Swagger UI sends an empty Basic header). A refresh token issued to an OAuth client needs that client: a confidential one authenticates (client_secret_basic: form-encoded id and secret in HTTP Basic, or client_secret_post: client_id and client_secret), a public one sends client_id; the wrong client is `invalid_grant`. grant_type=client_credentials (confidential clients registered with it) answers an access token for the client itself (`sub` = client_id, no refresh token), with scopes out of the client's own. Bad client credentials: 401 `invalid_client` with `WWW-Authenticate: Basic realm="warden"`. For a user with two-factor authentication on, the right password answers 400 `mfa_required` with an `mfa_token` instead of tokens; the second step is this endpoint again with grant_type=urn:warden:params:oauth:grant-type:mfa-otp (mfa_token, otp) or grant_type=urn:warden:params:oauth:grant-type:mfa-recovery-code (mfa_token, recovery_code), which answers the token response of a new aal2 session with the scope asked in the first step. The mfa_token lives MFA_TOKEN_TTL (5 minutes), works once and dies after 5 wrong codes; a wrong code is `invalid_grant` and counts as a failed login in the back-off. A wrong password answers `invalid_grant` as for any account. grant_type=urn:warden:params:oauth:grant-type:passkey (challenge_id from POST /auth/passkeys/authentication/options, credential: the AuthenticationResponseJSON as a JSON string) signs in with a passkey: an aal2 session, amr ["hwk","user"]. An unknown passkey, a signature that does not verify, a used or expired challenge and a signature counter that did not grow are `invalid_grant`; failures count in the back-off per passkey. For an MFA user, grant_type=urn:warden:params:oauth:grant-type:mfa-passkey (mfa_token, challenge_id, credential) takes a passkey of the same user as the second step.
+         * @description grant_type=password (first-party clients only, as RFC 9700 advises) or grant_type=refresh_token. The password grant ignores client credentials (Swagger UI sends an empty Basic header). A refresh token issued to an OAuth client needs that client: a confidential one authenticates (client_secret_basic: form-encoded id and secret in HTTP Basic, or client_secret_post: client_id and client_secret), a public one sends client_id; the wrong client is `invalid_grant`. grant_type=client_credentials (confidential clients registered with it) answers an access token for the client itself (`sub` = client_id, no refresh token), with scopes out of the client's own. Bad client credentials: 401 `invalid_client` with `WWW-Authenticate: Basic realm="warden"`. For a user with two-factor authentication on, the right password answers 400 `mfa_required` with an `mfa_token` instead of tokens; the second step is this endpoint again with grant_type=urn:warden:params:oauth:grant-type:mfa-otp (mfa_token, otp) or grant_type=urn:warden:params:oauth:grant-type:mfa-recovery-code (mfa_token, recovery_code), which answers the token response of a new aal2 session with the scope asked in the first step. The mfa_token lives MFA_TOKEN_TTL (5 minutes), works once and dies after 5 wrong codes; a wrong code is `invalid_grant` and counts as a failed login in the back-off. A wrong password answers `invalid_grant` as for any account. grant_type=urn:warden:params:oauth:grant-type:passkey (challenge_id from POST /auth/passkeys/authentication/options, credential: the AuthenticationResponseJSON as a JSON string) signs in with a passkey: an aal2 session, amr ["hwk","user"]. An unknown passkey, a signature that does not verify, a used or expired challenge and a signature counter that did not grow are `invalid_grant`; failures count in the back-off per passkey. For an MFA user, grant_type=urn:warden:params:oauth:grant-type:mfa-passkey (mfa_token, challenge_id, credential) takes a passkey of the same user as the second step. grant_type=authorization_code (code, redirect_uri, code_verifier, and client_id or the client credentials of a confidential client) redeems a code of GET /oauth/authorize: a new session bound to the client, with the browser login's acr, amr and auth_time, and an `id_token` when `openid` was granted. A wrong, expired or used code, another client, redirect_uri or code_verifier are `invalid_grant`; a code presented a second time also revokes the session its first use opened.
          */
         post: operations["AuthController_token"];
         delete?: never;
@@ -773,6 +773,104 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The providers one can sign in with (AUTH_PROVIDERS) */
+        get: operations["FederationController_listProviders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/providers/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start signing in at a provider (a browser navigation)
+         * @description Redirects to the provider with state, nonce and a PKCE S256 challenge; the state works once, for 10 minutes, in this browser only (an HttpOnly cookie binds it). A provider that cannot be reached ends on /login with a message.
+         */
+        get: operations["FederationController_start"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/providers/{id}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The provider's redirect back (a browser navigation)
+         * @description Checks the state and the browser binding, exchanges the code, validates the id_token (or reads GitHub's API), then signs in (a Warden browser session; the second step when MFA is on) or links, and redirects to return_to. Every failure redirects to /login with an error code and opens no session.
+         */
+        get: operations["FederationController_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My linked providers */
+        get: operations["FederationController_identities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/identities/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Link one more provider to my account
+         * @description Answers the URL to open in this browser (the response sets the flow's binding cookie). The callback links the provider account to mine, or refuses (on /login) when it is linked to another account or I have one there already.
+         */
+        post: operations["FederationController_link"];
+        /**
+         * Unlink a provider from my account
+         * @description Audited `identity_unlinked`.
+         */
+        delete: operations["FederationController_unlink"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/passkeys/registration/options": {
         parameters: {
             query?: never;
@@ -993,7 +1091,7 @@ export interface components {
              * @example login_success
              * @enum {string}
              */
-            type: "login_success" | "login_failure" | "login_locked" | "logout" | "session_revoked" | "sessions_revoked" | "refresh_reuse_detected" | "password_changed" | "password_reset_requested" | "password_reset" | "email_change_requested" | "email_changed" | "email_verified" | "role_changed" | "account_disabled" | "account_enabled" | "user_deleted" | "mfa_enabled" | "mfa_disabled" | "mfa_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "mfa_reset_by_admin" | "passkey_added" | "passkey_removed" | "passkey_clone_detected" | "client_created" | "client_updated" | "client_deleted" | "client_secret_rotated";
+            type: "login_success" | "login_failure" | "login_locked" | "logout" | "session_revoked" | "sessions_revoked" | "refresh_reuse_detected" | "password_changed" | "password_reset_requested" | "password_reset" | "email_change_requested" | "email_changed" | "email_verified" | "role_changed" | "account_disabled" | "account_enabled" | "user_deleted" | "mfa_enabled" | "mfa_disabled" | "mfa_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "mfa_reset_by_admin" | "passkey_added" | "passkey_removed" | "passkey_clone_detected" | "client_created" | "client_updated" | "client_deleted" | "client_secret_rotated" | "federated_login" | "identity_linked" | "identity_unlinked";
             /**
              * Format: uuid
              * @example 0b6f1d2e-7c3a-4e59-8f10-2a4b6c8d0e12
@@ -1155,6 +1253,12 @@ export interface components {
              * @example k3x9p-2mfq7
              */
             recovery_code?: string;
+            /** @description The code of /oauth/authorize (authorization_code grant) */
+            code?: string;
+            /** @description The redirect_uri of the authorization request, exactly (authorization_code grant) */
+            redirect_uri?: string;
+            /** @description The PKCE code_verifier, 43 to 128 characters (authorization_code grant) */
+            code_verifier?: string;
             /**
              * @description Space-separated scopes: profile, users:read, users:write
              * @example profile
@@ -1185,6 +1289,11 @@ export interface components {
             refresh_token?: string;
             /** @example profile */
             scope: string;
+            /**
+             * @description OpenID Connect ID token (authorization_code grant with the openid scope)
+             * @example eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl
+             */
+            id_token?: string;
         };
         LoginDto: {
             /**
@@ -1649,6 +1758,45 @@ export interface components {
              * @example 1767269700
              */
             updated_at?: number;
+        };
+        ProviderDto: {
+            /** @example google */
+            id: string;
+            /** @example Google */
+            name: string;
+        };
+        IdentityDto: {
+            /**
+             * @description The provider id (AUTH_PROVIDERS)
+             * @example google
+             */
+            provider: string;
+            /**
+             * @description The provider's id of my account there
+             * @example 110248495921238986420
+             */
+            subject: string;
+            /** @example alice@example.com */
+            email: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-01T12:00:00.000Z
+             */
+            created_at: string;
+        };
+        LinkIdentityDto: {
+            /**
+             * @description Where the browser goes after the provider (a Warden path or a registered redirect URI; default /account)
+             * @example /account
+             */
+            return_to?: string;
+        };
+        AuthorizationUrlDto: {
+            /**
+             * @description Open this in the same browser (it holds the flow's binding cookie, set by this response)
+             * @example https://accounts.google.com/o/oauth2/v2/auth?client_id=…&state=…&nonce=…&code_challenge=…
+             */
+            authorization_url: string;
         };
         RegistrationOptionsResponseDto: {
             /**
@@ -5045,6 +5193,339 @@ export interface operations {
             };
         };
     };
+    FederationController_listProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderDto"][];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    FederationController_start: {
+        parameters: {
+            query?: {
+                /** @description A Warden path or a registered redirect URI */
+                return_to?: unknown;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the provider's authorization endpoint */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: a field or parameter failed validation (the message says which) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such provider */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    FederationController_callback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To return_to (default /account), /mfa, or /login?error=… */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: a field or parameter failed validation (the message says which) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    FederationController_identities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityDto"][];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    FederationController_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkIdentityDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationUrlDto"];
+                };
+            };
+            /** @description Invalid request: a field or parameter failed validation (the message says which) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Cookie-authenticated request from a foreign origin (CSRF) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such provider */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A provider account of this provider is already linked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Body larger than 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Content type not accepted (JSON; form where the route lists it) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The provider cannot be reached (discovery failed) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    FederationController_unlink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unlinked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: a field or parameter failed validation (the message says which) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Cookie-authenticated request from a foreign origin (CSRF) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No identity of that provider is linked */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The last way to sign in (no password, no passkey, no other provider) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Unexpected error (logged with the request id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     PasskeysController_registrationOptions: {
         parameters: {
             query?: never;
@@ -5288,6 +5769,15 @@ export interface operations {
             };
             /** @description No such passkey of mine */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The last passkey of an account with no password and no other provider (the last way to sign in) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
