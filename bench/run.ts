@@ -105,7 +105,6 @@ async function passkeyLoginScenario(warden: Warden, runId: string, password: Sce
   return row;
 }
 
-
 /** Codes minted through /oauth/authorize beforehand; the measured requests are the exchanges only. */
 async function codeExchangeScenario(warden: Warden, runId: string, emails: string[]): Promise<ScenarioResult> {
   const name = 'POST /auth/token authorization_code (code → tokens)';

@@ -176,4 +176,3 @@ $$`);
     await new LoginSessionCreate1795256506591().up(queryRunner);
   }
 }
-

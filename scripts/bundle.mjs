@@ -60,7 +60,10 @@ for (const target of ['dist', 'dist/src/pages']) {
   // Package files the pages serve, copied so that production needs no development package.
   const resolver = createRequire(import.meta.url);
   mkdirSync(join(target, 'assets'), { recursive: true });
-  copyFileSync(resolver.resolve('@picocss/pico/css/pico.classless.min.css'), join(target, 'assets', 'pico.classless.min.css'));
+  copyFileSync(
+    resolver.resolve('@picocss/pico/css/pico.classless.min.css'),
+    join(target, 'assets', 'pico.classless.min.css'),
+  );
   copyFileSync(
     join(dirname(resolver.resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle', 'index.umd.min.js'),
     join(target, 'assets', 'simplewebauthn-browser.js'),

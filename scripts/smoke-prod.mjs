@@ -107,7 +107,15 @@ try {
       login.headers.get('content-security-policy')?.includes("script-src 'self'"),
     'GET /login 200: the sign-in page from the bundle (templates found from dist/)',
   );
-  for (const asset of ['pico.classless.min.css', 'theme.css', 'warden.css', 'simplewebauthn-browser.js', 'passkey-login.js', 'account.css', 'account-passkey.js']) {
+  for (const asset of [
+    'pico.classless.min.css',
+    'theme.css',
+    'warden.css',
+    'simplewebauthn-browser.js',
+    'passkey-login.js',
+    'account.css',
+    'account-passkey.js',
+  ]) {
     const res = await fetch(`${base}/assets/${asset}`);
     const size = (await res.arrayBuffer()).byteLength;
     check(res.status === 200 && size > 100, `GET /assets/${asset} 200 (${size} bytes)`);

@@ -126,7 +126,9 @@ describe('MfaService (second-factor checks)', () => {
     ]);
     expect(race.filter(Boolean)).toHaveLength(1);
     expect(await rowsOf(a.dataSource, 'mfa_recovery_codes', userId, 'used_at IS NULL')).toBe(8);
-    expect((await mailWithSubject(sink, 'recovery@example.com', USED, 2)).text).toContain('You have 8 recovery codes left.');
+    expect((await mailWithSubject(sink, 'recovery@example.com', USED, 2)).text).toContain(
+      'You have 8 recovery codes left.',
+    );
 
     expect(await mfa.useRecoveryCode(userId, 'not-a-code')).toBe(false);
     expect(await mfa.useRecoveryCode(userId, 'aaaaa-aaaaa')).toBe(false);

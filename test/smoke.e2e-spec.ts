@@ -20,7 +20,9 @@ describe('smoke: register, log in, read my profile, refresh, log out', () => {
     expect(registered.status).toBe(201);
     expect(registered.body).toMatchObject({ email, roles: ['user'], disabled: false });
 
-    const login = await http.post('/auth/token', { form: { grant_type: 'password', username: email, password: PASSWORD } });
+    const login = await http.post('/auth/token', {
+      form: { grant_type: 'password', username: email, password: PASSWORD },
+    });
     expect(login.status).toBe(200);
     expect(login.body).toMatchObject({ token_type: 'bearer' });
 

@@ -66,7 +66,9 @@ describe('response times do not reveal whether an account exists', () => {
       expect(statuses).toEqual(batch.map(() => 201));
       batch.forEach((email) => registered.add(email));
     }
-    await t.dataSource.query(`UPDATE users SET disabled_at = now() WHERE email LIKE 'disabled%' AND disabled_at IS NULL`);
+    await t.dataSource.query(
+      `UPDATE users SET disabled_at = now() WHERE email LIKE 'disabled%' AND disabled_at IS NULL`,
+    );
   };
 
   beforeAll(async () => {
@@ -80,73 +82,81 @@ describe('response times do not reveal whether an account exists', () => {
   const login = (username: string, password: string) =>
     http.post('/auth/token', { form: { grant_type: 'password', username, password } });
 
-  it(`login: unknown email, wrong password and disabled account take the same time (${ROUNDS} interleaved rounds or more)`, async () => {
-    // Warm-up, not measured (first argon2 allocations, JIT).
-    await register(['warm-known@example.com', 'disabled-warm@example.com']);
-    for (let i = 0; i < 3; i++) {
-      await login(`ghost-warm${i}@example.com`, 'a wrong password');
-      await login('warm-known@example.com', 'a wrong password');
-      await login('disabled-warm@example.com', PASSWORD);
-    }
-    const times = { unknown: [] as number[], wrong: [] as number[], disabled: [] as number[] };
-    const cases: Array<[keyof typeof times, (i: number) => Promise<number>]> = [
-      ['unknown', (i) => timed(t, () => login(`ghost${i}@example.com`, 'a wrong password'), 400)],
-      ['wrong', (i) => timed(t, () => login(`known${i}@example.com`, 'a wrong password'), 400)],
-      // The right password of a disabled account: the path that differs last.
-      ['disabled', (i) => timed(t, () => login(`disabled${i}@example.com`, PASSWORD), 400)],
-    ];
-    let unknown = verdict([1], [1]);
-    let disabled = unknown;
-    for (let batch = 0; batch < MAX_BATCHES; batch++) {
-      const rounds = Array.from({ length: ROUNDS }, (_, k) => batch * ROUNDS + k);
-      await register(rounds.flatMap((i) => [`known${i}@example.com`, `disabled${i}@example.com`]));
-      for (const i of rounds) {
-        // Interleaved, and the order rotates each round so that no case always follows the same one.
-        for (let k = 0; k < cases.length; k++) {
-          const [name, run] = cases[(i + k) % cases.length];
-          times[name].push(await run(i));
+  it(
+    `login: unknown email, wrong password and disabled account take the same time (${ROUNDS} interleaved rounds or more)`,
+    async () => {
+      // Warm-up, not measured (first argon2 allocations, JIT).
+      await register(['warm-known@example.com', 'disabled-warm@example.com']);
+      for (let i = 0; i < 3; i++) {
+        await login(`ghost-warm${i}@example.com`, 'a wrong password');
+        await login('warm-known@example.com', 'a wrong password');
+        await login('disabled-warm@example.com', PASSWORD);
+      }
+      const times = { unknown: [] as number[], wrong: [] as number[], disabled: [] as number[] };
+      const cases: Array<[keyof typeof times, (i: number) => Promise<number>]> = [
+        ['unknown', (i) => timed(t, () => login(`ghost${i}@example.com`, 'a wrong password'), 400)],
+        ['wrong', (i) => timed(t, () => login(`known${i}@example.com`, 'a wrong password'), 400)],
+        // The right password of a disabled account: the path that differs last.
+        ['disabled', (i) => timed(t, () => login(`disabled${i}@example.com`, PASSWORD), 400)],
+      ];
+      let unknown = verdict([1], [1]);
+      let disabled = unknown;
+      for (let batch = 0; batch < MAX_BATCHES; batch++) {
+        const rounds = Array.from({ length: ROUNDS }, (_, k) => batch * ROUNDS + k);
+        await register(rounds.flatMap((i) => [`known${i}@example.com`, `disabled${i}@example.com`]));
+        for (const i of rounds) {
+          // Interleaved, and the order rotates each round so that no case always follows the same one.
+          for (let k = 0; k < cases.length; k++) {
+            const [name, run] = cases[(i + k) % cases.length];
+            times[name].push(await run(i));
+          }
         }
+        unknown = verdict(times.wrong, times.unknown);
+        disabled = verdict(times.wrong, times.disabled);
+        if (Math.max(unknown.tolerance, disabled.tolerance) <= MAX_TOLERANCE) break;
       }
-      unknown = verdict(times.wrong, times.unknown);
-      disabled = verdict(times.wrong, times.disabled);
-      if (Math.max(unknown.tolerance, disabled.tolerance) <= MAX_TOLERANCE) break;
-    }
-    console.log(
-      `[timing] login over ${times.wrong.length} rounds: wrong password median ${Math.round(unknown.ref * 10) / 10} ms; ` +
-        `unknown email ${pct(unknown.gap)} off (tolerance ${pct(unknown.tolerance)}), ` +
-        `disabled account ${pct(disabled.gap)} off (tolerance ${pct(disabled.tolerance)})`,
-    );
-    expect(unknown.tolerance).toBeLessThanOrEqual(MAX_TOLERANCE);
-    expect(disabled.tolerance).toBeLessThanOrEqual(MAX_TOLERANCE);
-    expect(unknown.gap).toBeLessThan(unknown.tolerance);
-    expect(disabled.gap).toBeLessThan(disabled.tolerance);
-  }, TIMEOUT_MS);
+      console.log(
+        `[timing] login over ${times.wrong.length} rounds: wrong password median ${Math.round(unknown.ref * 10) / 10} ms; ` +
+          `unknown email ${pct(unknown.gap)} off (tolerance ${pct(unknown.tolerance)}), ` +
+          `disabled account ${pct(disabled.gap)} off (tolerance ${pct(disabled.tolerance)})`,
+      );
+      expect(unknown.tolerance).toBeLessThanOrEqual(MAX_TOLERANCE);
+      expect(disabled.tolerance).toBeLessThanOrEqual(MAX_TOLERANCE);
+      expect(unknown.gap).toBeLessThan(unknown.tolerance);
+      expect(disabled.gap).toBeLessThan(disabled.tolerance);
+    },
+    TIMEOUT_MS,
+  );
 
-  it(`forgot-password: known and unknown addresses take the same time (${RESET_ROUNDS} interleaved rounds or more)`, async () => {
-    const forgot = (email: string) => http.post('/auth/forgot-password', { json: { email } });
-    const known: number[] = [];
-    const unknown: number[] = [];
-    let result = verdict([1], [1]);
-    for (let batch = 0; batch < MAX_BATCHES; batch++) {
-      const rounds = Array.from({ length: RESET_ROUNDS }, (_, k) => batch * RESET_ROUNDS + k);
-      await register(rounds.map((i) => `reset${i}@example.com`));
-      for (const i of rounds) {
-        const pair = [
-          async () => known.push(await timed(t, () => forgot(`reset${i}@example.com`), 202)),
-          async () => unknown.push(await timed(t, () => forgot(`nobody${i}@example.com`), 202)),
-        ];
-        for (const run of i % 2 ? pair.reverse() : pair) await run();
+  it(
+    `forgot-password: known and unknown addresses take the same time (${RESET_ROUNDS} interleaved rounds or more)`,
+    async () => {
+      const forgot = (email: string) => http.post('/auth/forgot-password', { json: { email } });
+      const known: number[] = [];
+      const unknown: number[] = [];
+      let result = verdict([1], [1]);
+      for (let batch = 0; batch < MAX_BATCHES; batch++) {
+        const rounds = Array.from({ length: RESET_ROUNDS }, (_, k) => batch * RESET_ROUNDS + k);
+        await register(rounds.map((i) => `reset${i}@example.com`));
+        for (const i of rounds) {
+          const pair = [
+            async () => known.push(await timed(t, () => forgot(`reset${i}@example.com`), 202)),
+            async () => unknown.push(await timed(t, () => forgot(`nobody${i}@example.com`), 202)),
+          ];
+          for (const run of i % 2 ? pair.reverse() : pair) await run();
+        }
+        result = verdict(unknown, known);
+        if (result.tolerance <= MAX_TOLERANCE) break;
       }
-      result = verdict(unknown, known);
-      if (result.tolerance <= MAX_TOLERANCE) break;
-    }
-    console.log(
-      `[timing] forgot-password over ${known.length} rounds: unknown median ${Math.round(result.ref * 10) / 10} ms, ` +
-        `known ${pct(result.gap)} off (tolerance ${pct(result.tolerance)})`,
-    );
-    expect(result.tolerance).toBeLessThanOrEqual(MAX_TOLERANCE);
-    expect(result.gap).toBeLessThan(result.tolerance);
-    const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM password_reset_tokens`);
-    expect(n).toBe(known.length);
-  }, TIMEOUT_MS);
+      console.log(
+        `[timing] forgot-password over ${known.length} rounds: unknown median ${Math.round(result.ref * 10) / 10} ms, ` +
+          `known ${pct(result.gap)} off (tolerance ${pct(result.tolerance)})`,
+      );
+      expect(result.tolerance).toBeLessThanOrEqual(MAX_TOLERANCE);
+      expect(result.gap).toBeLessThan(result.tolerance);
+      const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM password_reset_tokens`);
+      expect(n).toBe(known.length);
+    },
+    TIMEOUT_MS,
+  );
 });

@@ -111,7 +111,7 @@ export class AuthController {
       'same user as the second step. ' +
       'grant_type=authorization_code (code, redirect_uri, code_verifier, and client_id or the client credentials of ' +
       'a confidential client) redeems a code of GET /oauth/authorize: a new session bound to the client, with the ' +
-      'browser login\'s acr, amr and auth_time, and an `id_token` when `openid` was granted. A wrong, expired or used ' +
+      "browser login's acr, amr and auth_time, and an `id_token` when `openid` was granted. A wrong, expired or used " +
       'code, another client, redirect_uri or code_verifier are `invalid_grant`; a code presented a second time also ' +
       'revokes the session its first use opened.',
   })

@@ -25,7 +25,10 @@ export class UserDto {
   @ApiProperty({ example: false })
   disabled: boolean;
 
-  @ApiProperty({ example: false, description: 'Two-factor authentication is on (the user has a confirmed TOTP factor)' })
+  @ApiProperty({
+    example: false,
+    description: 'Two-factor authentication is on (the user has a confirmed TOTP factor)',
+  })
   mfa_enabled: boolean;
 
   @ApiProperty({ format: 'date-time', example: '2026-01-01T12:00:00.000Z' })
