@@ -197,7 +197,7 @@ describe('@warden/client passkeys against a real Warden', () => {
       user: expect.objectContaining({ id: account.userId, email: account.email }),
       expiresIn: 900,
     });
-    expect(jar.names()).toEqual(['access_token', 'refresh_token']);
+    expect(jar.names()).toEqual(['access_token', 'refresh_token', 'warden_session']);
     expect(decodeJwt(jar.get('access_token')!)).toMatchObject({ acr: 'aal2', amr: ['hwk', 'user'] });
     const { data, response } = await wc.api.GET('/users/me');
     expect(response.status).toBe(200);
@@ -236,7 +236,7 @@ describe('@warden/client passkeys against a real Warden', () => {
     expect(jar.names()).toEqual(['mfa_token']);
     const second = await wc.completeMfa({ passkey: true });
     expect(second).toEqual({ user: expect.objectContaining({ id: account.userId }), expiresIn: 900 });
-    expect(jar.names()).toEqual(['access_token', 'refresh_token']);
+    expect(jar.names()).toEqual(['access_token', 'refresh_token', 'warden_session']);
     expect(decodeJwt(jar.get('access_token')!)).toMatchObject({ acr: 'aal2', amr: ['pwd', 'hwk', 'user', 'mfa'] });
   });
 });
