@@ -1,9 +1,9 @@
-import { AxeBuilder } from '@axe-core/playwright';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { PASSWORD } from './support/accounts.js';
 import { resetDatabase, startApp, type TestApp } from './support/app.js';
+import { seriousViolations } from './support/axe.js';
 import { launchChromium } from './support/chromium.js';
 import { client } from './support/http.js';
 import { LocalhostOrigin } from './support/localhost-origin.js';
@@ -12,13 +12,6 @@ import { mailEnv, SmtpSink } from './support/smtp-sink.js';
 
 const EMAIL = 'ada@example.com';
 
-/** axe-core's serious and critical violations on the page as it is now. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
 const SCREENSHOT = join(process.cwd(), 'docs/images/account.png');
 
 describe('/account in Chromium', () => {

@@ -1,10 +1,10 @@
-import { AxeBuilder } from '@axe-core/playwright';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { PASSWORD } from './support/accounts.js';
 import { resetDatabase, startApp, type TestApp } from './support/app.js';
-import { CHROMIUM } from './support/chromium.js';
+import { seriousViolations } from './support/axe.js';
+import { launchChromium } from './support/chromium.js';
 import { client } from './support/http.js';
 import { authorizePath, createClient, oidcEnv, pkce, type RegisteredClient } from './support/oauth.js';
 
@@ -12,13 +12,6 @@ import { authorizePath, createClient, oidcEnv, pkce, type RegisteredClient } fro
 // issuer are those of a real deployment. Chromium resolves it to the test port.
 const ORIGIN = 'http://localhost:3000';
 const SCREENSHOT = new URL('../docs/images/consent.png', import.meta.url);
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 describe('the authorization code flow in Chromium (third-party client)', () => {
   let t: TestApp;
@@ -40,18 +33,7 @@ describe('the authorization code flow in Chromium (third-party client)', () => {
     await new Promise<void>((resolve) => rpServer.listen(0, '127.0.0.1', resolve));
     RP = `http://127.0.0.1:${(rpServer.address() as { port: number }).port}/callback`;
     rp = await createClient(t.app, { name: 'Photo Printer', redirectUris: [RP] });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        `--host-resolver-rules=MAP localhost:3000 127.0.0.1:${port}`,
-      ],
-    });
+    browser = await launchChromium([`--host-resolver-rules=MAP localhost:3000 127.0.0.1:${port}`]);
   }, 120000);
 
   afterAll(async () => {
@@ -114,5 +96,45 @@ describe('the authorization code flow in Chromium (third-party client)', () => {
     expect(await page.getByRole('alert').textContent()).toContain('not registered');
     expect(await seriousViolations(page)).toEqual([]);
     await page.context().close();
+  }, 120000);
+
+  it('signs out through /oauth/logout: an accessible confirmation, then an accessible signed-out page; the session ends', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${ORIGIN}/login`);
+    await page.getByLabel('Email or username').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL((url) => url.pathname === '/account');
+    const hasBrowserSession = async () => (await context.cookies()).some((c) => c.name === 'warden_session');
+    expect(await hasBrowserSession()).toBe(true);
+    const live = async () =>
+      Number(
+        (
+          await t.dataSource.query(
+            `SELECT count(*) AS n FROM sessions s JOIN users u ON u.id = s.user_id
+              WHERE u.email = $1 AND s.revoked_at IS NULL`,
+            [email],
+          )
+        )[0].n,
+      );
+    const before = await live();
+    expect(before).toBeGreaterThan(0);
+
+    // No id_token_hint: a signed-in browser confirms with a form (CSRF token inside).
+    await page.goto(`${ORIGIN}/oauth/logout`);
+    expect(await page.getByRole('heading', { level: 1 }).isVisible()).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForLoadState();
+    expect(await page.getByText('You have been signed out').isVisible()).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(await live()).toBe(before - 1);
+    expect(await hasBrowserSession()).toBe(false);
+
+    // Signed out for the pages too: /account sends the browser to /login.
+    await page.goto(`${ORIGIN}/account`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await context.close();
   }, 120000);
 });

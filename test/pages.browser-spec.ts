@@ -1,8 +1,8 @@
-import AxeBuilder from '@axe-core/playwright';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { resetDatabase, startApp, type TestApp } from './support/app.js';
+import { seriousViolations } from './support/axe.js';
 import { launchChromium } from './support/chromium.js';
 import { totpCode } from './support/mfa.js';
 import { giveMfa, wrongCode } from './support/mfa-login.js';
@@ -25,12 +25,7 @@ async function freePort(): Promise<number> {
 
 /** axe-core on the page as it is now: no serious or critical violation. */
 async function expectAccessible(page: Page): Promise<void> {
-  const results = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'])
-    .analyze();
-  const bad = results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  const bad = await seriousViolations(page);
   expect([page.url(), bad]).toEqual([page.url(), []]);
 }
 
