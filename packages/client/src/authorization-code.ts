@@ -73,13 +73,25 @@ export class AuthorizationCodeFlow {
     [oauth.allowInsecureRequests]?: boolean;
   };
 
+  /** The code exchanges running now, by state: a second call with the same callback shares the first's. */
+  private readonly completing = new Map<string, Promise<AuthorizationResult>>();
+
+  /**
+   * `issuer` is Warden's APP_URL (its metadata and tokens name it); `baseUrl` is where requests
+   * go: a request for a URL of the issuer is sent to `baseUrl` when the two differ.
+   */
   constructor(
     private readonly issuer: URL,
+    baseUrl: URL,
     send: (request: Request) => Promise<Response>,
     private readonly storage: TokenStorage,
   ) {
+    const toBase = (url: string) =>
+      issuer.origin !== baseUrl.origin && url.startsWith(`${issuer.origin}/`)
+        ? `${baseUrl.origin}${url.slice(issuer.origin.length)}`
+        : url;
     this.io = {
-      [oauth.customFetch]: (url, options) => send(new Request(url, options)),
+      [oauth.customFetch]: (url, options) => send(new Request(toBase(url), options)),
       ...(isLoopback(issuer) ? { [oauth.allowInsecureRequests]: true } : {}),
     };
   }
@@ -126,8 +138,20 @@ export class AuthorizationCodeFlow {
     };
   }
 
-  /** Checks the callback, exchanges the code, checks the id_token; the tokens go to storage only if all pass. */
-  async complete(callbackUrl: string | URL, saved: PendingAuthorization): Promise<AuthorizationResult> {
+  /**
+   * Checks the callback, exchanges the code, checks the id_token; the tokens go to storage only if
+   * all pass. Calls for the same sign-in while one runs (a page that handles its callback twice)
+   * share its answer: a code's second use would make Warden revoke the session it opened.
+   */
+  complete(callbackUrl: string | URL, saved: PendingAuthorization): Promise<AuthorizationResult> {
+    const running = this.completing.get(saved.state);
+    if (running) return running;
+    const done = this.exchange(callbackUrl, saved).finally(() => this.completing.delete(saved.state));
+    this.completing.set(saved.state, done);
+    return done;
+  }
+
+  private async exchange(callbackUrl: string | URL, saved: PendingAuthorization): Promise<AuthorizationResult> {
     const as = await this.server();
     const client: oauth.Client = { client_id: saved.clientId };
     try {

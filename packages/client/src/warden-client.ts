@@ -189,7 +189,12 @@ export function createWardenClient(options: WardenClientOptions): WardenClient {
   const api = createClient<paths>({ baseUrl: options.baseUrl, fetch: authorized });
   /** The pending second step of the last login: its mfa_token never leaves the client. */
   let pending: { mfaToken: string; attempts: PendingSecondStep } | null = null;
-  const codeFlow = new AuthorizationCodeFlow(new URL(options.issuer ?? options.baseUrl), send, storage);
+  const codeFlow = new AuthorizationCodeFlow(
+    new URL(options.issuer ?? options.baseUrl),
+    new URL(options.baseUrl),
+    send,
+    storage,
+  );
 
   return {
     api,

@@ -24,14 +24,17 @@ describe('@warden/client: the authorization code flow with PKCE', () => {
 
   const newClient = () => {
     sent = [];
+    // Requests go to the test port; the issuer (its metadata, iss, the browser's URLs) is APP_URL.
     return createWardenClient({
-      baseUrl: ISSUER,
+      baseUrl: warden.url,
+      issuer: ISSUER,
       storage: new MemoryTokenStorage(),
       fetch: async (request) => {
         const url = new URL(request.url);
         const body = request.method === 'POST' ? await request.clone().text() : '';
         sent.push(`${request.method} ${url.pathname}${url.pathname === '/auth/token' ? ` ${body}` : ''}`);
-        return fetch(new Request(request.url.replace(ISSUER, warden.url), request));
+        if (url.origin !== warden.url) throw new Error(`request to ${url.origin}, not baseUrl`);
+        return fetch(request);
       },
     });
   };
@@ -196,6 +199,24 @@ describe('@warden/client: the authorization code flow with PKCE', () => {
       sent = [];
       return { wc, pending, callback };
     };
+
+    it('twice at once (a page that handles its callback twice): one code exchange, both get the session', async () => {
+      const { wc, pending, callback } = await signIn();
+      const before = await clientSessions();
+      const [first, second] = await Promise.all([
+        wc.completeAuthorization(callback, pending),
+        wc.completeAuthorization(callback.toString(), pending),
+      ]);
+      expect(first.tokens).toBeDefined();
+      expect(second).toEqual(first);
+      expect(sent.filter((s) => s.startsWith('POST /auth/token'))).toHaveLength(1);
+      expect(await clientSessions()).toBe(before + 1);
+      expect((await wc.api.GET('/users/me')).response.status).toBe(200);
+      // Later, the same callback again is the code's second use: refused, and Warden revokes the session.
+      const replay = await wc.completeAuthorization(callback, pending);
+      expect(replay.error).toMatchObject({ error: 'invalid_grant', status: 400 });
+      expect(await wc.storage.get()).toEqual(first.tokens);
+    });
 
     it('with a state that is not the one this client sent', async () => {
       const { wc, pending, callback } = await signIn();
