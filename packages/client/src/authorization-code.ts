@@ -144,6 +144,13 @@ export class AuthorizationCodeFlow {
    * share its answer: a code's second use would make Warden revoke the session it opened.
    */
   complete(callbackUrl: string | URL, saved: PendingAuthorization): Promise<AuthorizationResult> {
+    // What the app kept may be gone or damaged (session storage is the app's): never check against nothing.
+    const fields = ['url', 'state', 'nonce', 'codeVerifier', 'clientId', 'redirectUri'] as const;
+    if (fields.some((name) => typeof saved?.[name] !== 'string' || saved[name] === '')) {
+      return Promise.resolve({
+        error: { error: 'invalid_request', error_description: 'No pending sign-in for this callback: start it again' },
+      });
+    }
     const running = this.completing.get(saved.state);
     if (running) return running;
     const done = this.exchange(callbackUrl, saved).finally(() => this.completing.delete(saved.state));

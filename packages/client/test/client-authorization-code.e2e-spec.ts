@@ -294,5 +294,21 @@ describe('@warden/client: the authorization code flow with PKCE', () => {
       expect(result.error).toEqual({ error: 'access_denied', error_description: 'The user denied the request' });
       expect(await wc.storage.get()).toBeNull();
     });
+
+    it('without the pending sign-in (session storage lost or damaged)', async () => {
+      const { wc, pending, callback } = await signIn();
+      const lost = await wc.completeAuthorization(callback, JSON.parse('null') as PendingAuthorization);
+      expect(lost.error).toEqual({
+        error: 'invalid_request',
+        error_description: expect.stringContaining('start it again'),
+      });
+      const { state: _state, ...damaged } = pending;
+      const partial = await wc.completeAuthorization(callback, damaged as PendingAuthorization);
+      expect(partial.error).toMatchObject({ error: 'invalid_request' });
+      expect(sent).toEqual([]);
+      expect(await wc.storage.get()).toBeNull();
+      // The code is still good for the pending sign-in itself.
+      expect((await wc.completeAuthorization(callback, pending)).tokens).toBeDefined();
+    });
   });
 });
