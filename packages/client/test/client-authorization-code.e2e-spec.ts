@@ -181,6 +181,19 @@ describe('@warden/client: the authorization code flow with PKCE', () => {
     const after = await wc.api.GET('/users/me');
     expect(after.response.status).toBe(401);
     expect(await wc.storage.get()).toBeNull();
+    // None of the sign-in's secrets reached Warden's logs.
+    expect(warden.logs.some((line) => line.includes('/oauth/authorize'))).toBe(true);
+    const logs = warden.logs.join('\n');
+    for (const secret of [
+      pending.codeVerifier,
+      pending.nonce,
+      callback.searchParams.get('code')!,
+      tokens!.access_token,
+      tokens!.refresh_token!,
+      refreshed!.refresh_token!,
+    ]) {
+      expect(logs).not.toContain(secret);
+    }
     // And the browser's: /oauth/authorize asks for a sign-in again.
     const again = await jar.get((await wc.startAuthorization({ clientId: spa.clientId, redirectUri: RP })).url);
     expect(new URL(again.location!).pathname).toBe('/login');
