@@ -33,5 +33,12 @@ export {
   PasskeyOptionsError,
   type PasskeyRegistrationResult,
 } from './passkeys.js';
+export type {
+  AuthorizationError,
+  AuthorizationOptions,
+  AuthorizationResult,
+  LogoutUrlOptions,
+  PendingAuthorization,
+} from './authorization-code.js';
 export { MemoryTokenStorage, type TokenSet, type TokenStorage } from './token-storage.js';
 export type { components, operations, paths } from './openapi.js';

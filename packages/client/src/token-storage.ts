@@ -1,7 +1,10 @@
 import type { components } from './openapi.js';
 
-/** What the token endpoint answers (generated from Warden's OpenAPI document). */
-export type TokenSet = components['schemas']['TokenResponseDto'];
+/**
+ * What the token endpoint answers (generated from Warden's OpenAPI document), plus the
+ * `client_id` of a session that came from the authorization code flow: its refresh sends it.
+ */
+export type TokenSet = components['schemas']['TokenResponseDto'] & { client_id?: string };
 
 /** Where the session keeps its tokens: memory here; secure storage on a device, a file for a CLI. */
 export interface TokenStorage {

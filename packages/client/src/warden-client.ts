@@ -1,4 +1,11 @@
 import createClient, { type Client } from 'openapi-fetch';
+import {
+  AuthorizationCodeFlow,
+  type AuthorizationOptions,
+  type AuthorizationResult,
+  type LogoutUrlOptions,
+  type PendingAuthorization,
+} from './authorization-code.js';
 import type { components, paths } from './openapi.js';
 import {
   BROWSER_CEREMONIES,
@@ -24,6 +31,11 @@ import { MemoryTokenStorage, type TokenSet, type TokenStorage } from './token-st
 export interface WardenClientOptions {
   /** Warden's base URL, e.g. `https://auth.example.com`. */
   baseUrl: string;
+  /**
+   * Warden's issuer (its APP_URL: the `iss` of its tokens, where browsers are sent), when it is
+   * not `baseUrl` (e.g. the client reaches Warden on an internal address). Default: `baseUrl`.
+   */
+  issuer?: string;
   storage?: TokenStorage;
   fetch?: (request: Request) => Promise<Response>;
   /** The WebAuthn ceremonies (default: `@simplewebauthn/browser`'s startRegistration / startAuthentication). */
@@ -60,6 +72,21 @@ export interface WardenClient {
   signInWithPasskey(scope?: string): Promise<BearerPasskeyResult>;
   /** Registers a passkey for the signed-in user: `{passkey}` (201) or `{error, status}`; needs `aal2` when MFA is on. */
   registerPasskey(name?: string): Promise<PasskeyRegistrationResult>;
+  /**
+   * The authorization code flow with PKCE (S256), for a public client: the URL to send the
+   * browser to, and the `state`, `nonce` and `codeVerifier` to keep (session storage) until the
+   * callback. Fetches Warden's OpenID configuration once.
+   */
+  startAuthorization(options: AuthorizationOptions): Promise<PendingAuthorization>;
+  /**
+   * The callback (the redirect URI with `code`, `state` and `iss`): checks `state` and `iss`
+   * (RFC 9207), exchanges the code with the PKCE verifier, checks the id_token and its nonce,
+   * then keeps the tokens (with the `client_id`, which their refresh sends). A failed check or a
+   * refused code stores nothing.
+   */
+  completeAuthorization(callbackUrl: string | URL, saved: PendingAuthorization): Promise<AuthorizationResult>;
+  /** RP-initiated logout: the URL of Warden's end-session endpoint to send the browser to. */
+  logoutUrl(options: LogoutUrlOptions): string;
   /** Revokes the session on Warden (RFC 7009, with the refresh token) and forgets the tokens. */
   logout(): Promise<void>;
   /** Rotates the refresh token now; concurrent callers share one request. `null`: the session is over. */
@@ -108,13 +135,27 @@ export function createWardenClient(options: WardenClientOptions): WardenClient {
     inFlight ??= (async () => {
       const current = await storage.get();
       if (!current) return null;
+      const { client_id } = current;
       const { data } = await tokenClient.POST('/auth/token', {
-        body: { grant_type: 'refresh_token', refresh_token: current.refresh_token },
+        // A session of a public client refreshes only with its client_id.
+        body: {
+          grant_type: 'refresh_token',
+          refresh_token: current.refresh_token,
+          ...(client_id ? { client_id } : {}),
+        },
         bodySerializer: formBody,
         headers: FORM,
       });
-      await storage.set(data ?? null);
-      return data ?? null;
+      // The refresh answers no id_token: the first one stays the session's (the logout hint).
+      const renewed: TokenSet | null = data
+        ? {
+            ...data,
+            ...(client_id ? { client_id } : {}),
+            ...(current.id_token && !data.id_token ? { id_token: current.id_token } : {}),
+          }
+        : null;
+      await storage.set(renewed);
+      return renewed;
     })().finally(() => {
       inFlight = null;
     });
@@ -148,6 +189,12 @@ export function createWardenClient(options: WardenClientOptions): WardenClient {
   const api = createClient<paths>({ baseUrl: options.baseUrl, fetch: authorized });
   /** The pending second step of the last login: its mfa_token never leaves the client. */
   let pending: { mfaToken: string; attempts: PendingSecondStep } | null = null;
+  const codeFlow = new AuthorizationCodeFlow(
+    new URL(options.issuer ?? options.baseUrl),
+    new URL(options.baseUrl),
+    send,
+    storage,
+  );
 
   return {
     api,
@@ -243,6 +290,16 @@ export function createWardenClient(options: WardenClientOptions): WardenClient {
       if (!data) return { error: error as OAuthError };
       await storage.set(data);
       return { tokens: data };
+    },
+    startAuthorization(authorization) {
+      return codeFlow.start(authorization);
+    },
+    completeAuthorization(callbackUrl, saved) {
+      pending = null;
+      return codeFlow.complete(callbackUrl, saved);
+    },
+    logoutUrl(logout) {
+      return codeFlow.logoutUrl(logout);
     },
     registerPasskey(name) {
       return registerPasskeyWith(api, ceremonies, name);
