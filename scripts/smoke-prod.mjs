@@ -112,7 +112,7 @@ try {
     'theme.css',
     'warden.css',
     'simplewebauthn-browser.js',
-    'passkey-login.js',
+    'passkey-button.js',
     'account.css',
     'account-passkey.js',
   ]) {

@@ -75,7 +75,7 @@ describe('hosted pages: /login', () => {
     // No inline script or style anywhere: every script is a file of /assets.
     expect(res.text).not.toMatch(/<script(?![^>]*\bsrc="\/assets\/)/);
     expect(res.text).not.toMatch(/\sstyle="|<style/);
-    expect(res.text).toContain('<script src="/assets/passkey-login.js" defer></script>');
+    expect(res.text).toContain('<script src="/assets/passkey-button.js" defer></script>');
     expect(browser.csrf).toMatch(/^[\w-]{43}$/);
     const csrfCookie = res.headers.getSetCookie().find((c) => c.startsWith('warden_csrf='))!;
     expect(csrfCookie).toMatch(/; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
@@ -90,8 +90,7 @@ describe('hosted pages: /login', () => {
       ['pico.classless.min.css', 'text/css'],
       ['warden.css', 'text/css'],
       ['simplewebauthn-browser.js', 'text/javascript'],
-      ['passkey-login.js', 'text/javascript'],
-      ['passkey-mfa.js', 'text/javascript'],
+      ['passkey-button.js', 'text/javascript'],
     ]) {
       const res = await fetch(`${t.url}/assets/${name}`);
       expect([name, res.status, res.headers.get('content-type')]).toEqual([name, 200, `${type}; charset=utf-8`]);

@@ -62,7 +62,7 @@ describe('hosted pages: /mfa, the second step of a sign-in', () => {
     );
     expect(page.text).toContain('autocomplete="one-time-code"');
     // No passkey of the user: no passkey button or script.
-    expect(page.text).not.toContain('passkey-mfa.js');
+    expect(page.text).not.toContain('passkey-button.js');
   });
 
   it('a right TOTP code: an aal2 session in the cookies, the pending step cleared, 303 to return_to', async () => {
@@ -189,7 +189,7 @@ describe('hosted pages: /mfa, the second step of a sign-in', () => {
     const { browser, location } = await pending(email);
     expect(location).toBe('/mfa?passkey=1');
     const page = await browser.get(location);
-    expect(page.text).toContain('<script src="/assets/passkey-mfa.js" defer></script>');
+    expect(page.text).toContain('<script src="/assets/passkey-button.js" defer></script>');
     expect(page.text).toContain('id="passkey-button"');
   });
 

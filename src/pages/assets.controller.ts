@@ -24,7 +24,7 @@ const VENDOR: Record<string, () => string> = {
   'simplewebauthn-browser.js': () =>
     join(dirname(resolver.resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle', 'index.umd.min.js'),
 };
-const OWN = ['warden.css', 'passkey-login.js', 'passkey-mfa.js', 'account.css', 'account-passkey.js'];
+const OWN = ['warden.css', 'passkey-button.js', 'account.css', 'account-passkey.js'];
 
 const TYPES: Record<string, string> = {
   css: 'text/css; charset=utf-8',

@@ -158,7 +158,7 @@ export class LoginPageController {
         ...view,
         passkeys,
         providers: signInProviders(view.returnTo, this.config.authProviders),
-        scripts: passkeys ? ['/assets/simplewebauthn-browser.js', '/assets/passkey-login.js'] : [],
+        scripts: passkeys ? ['/assets/simplewebauthn-browser.js', '/assets/passkey-button.js'] : [],
       },
       status,
     );

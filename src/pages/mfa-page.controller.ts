@@ -122,7 +122,7 @@ export class MfaPageController {
         csrf: this.csrf.token(request, reply),
         ...view,
         passkey,
-        scripts: passkey ? ['/assets/simplewebauthn-browser.js', '/assets/passkey-mfa.js'] : [],
+        scripts: passkey ? ['/assets/simplewebauthn-browser.js', '/assets/passkey-button.js'] : [],
       },
       status,
     );

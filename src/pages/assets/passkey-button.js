@@ -1,14 +1,17 @@
-// "Use a passkey" on /mfa: the second step of the sign-in with a passkey of the same user
-// (options, the browser's WebAuthn ceremony, then POST /auth/login/mfa with the mfa_token cookie
-// the login set for /auth), then on to the page's return_to (already checked by the server).
+// The passkey button of /login ("Sign in with a passkey": POST /auth/login/passkey) and of /mfa
+// ("Use a passkey", the second step: POST /auth/login/mfa with the mfa_token cookie the login
+// set): the API's authentication options, the browser's WebAuthn ceremony through
+// @simplewebauthn/browser, then the box's data-endpoint, which sets the session cookies; then on
+// to the page's return_to (already checked by the server). The texts come from the box's data-*.
 (function () {
   'use strict';
-  var box = document.getElementById('passkey-mfa');
+  var box = document.getElementById('passkey-box');
   var button = document.getElementById('passkey-button');
   var errorBox = document.getElementById('passkey-error');
   var webauthn = window.SimpleWebAuthnBrowser;
   if (!box || !button || !webauthn || !webauthn.browserSupportsWebAuthn()) return;
   button.hidden = false;
+  var text = box.dataset;
 
   function fail(message) {
     errorBox.textContent = message;
@@ -36,19 +39,14 @@
     button.setAttribute('aria-busy', 'true');
     try {
       var options = await post('/auth/passkeys/authentication/options', {});
-      if (!options.ok) return fail(options.data.message || 'Passkeys are not available right now.');
+      if (!options.ok) return fail(options.data.message || text.unavailable);
       var credential = await webauthn.startAuthentication({ optionsJSON: options.data.options });
-      var result = await post('/auth/login/mfa', { challenge_id: options.data.challenge_id, credential: credential });
+      var result = await post(text.endpoint, { challenge_id: options.data.challenge_id, credential: credential });
       if (!result.ok) {
-        if (result.status === 401)
-          return fail('That passkey was not accepted, or this sign-in expired. Start over if it keeps failing.');
-        return fail(
-          result.status === 429
-            ? 'Too many attempts. Try again later.'
-            : result.data.message || 'That passkey could not be used.',
-        );
+        if (result.status === 401 && text.expired) return fail(text.expired);
+        return fail(result.status === 429 ? 'Too many attempts. Try again later.' : result.data.message || text.refused);
       }
-      window.location.assign(box.dataset.returnTo || '/account');
+      window.location.assign(text.returnTo || '/account');
     } catch (error) {
       fail(
         error && error.name === 'NotAllowedError'
