@@ -44,7 +44,9 @@
       var result = await post(text.endpoint, { challenge_id: options.data.challenge_id, credential: credential });
       if (!result.ok) {
         if (result.status === 401 && text.expired) return fail(text.expired);
-        return fail(result.status === 429 ? 'Too many attempts. Try again later.' : result.data.message || text.refused);
+        return fail(
+          result.status === 429 ? 'Too many attempts. Try again later.' : result.data.message || text.refused,
+        );
       }
       window.location.assign(text.returnTo || '/account');
     } catch (error) {
