@@ -1,13 +1,8 @@
 import { readFileSync } from 'node:fs';
-import {
-  createServer,
-  type IncomingMessage,
-  request as httpRequest,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { CDPSession, Page } from 'playwright-core';
+import { LocalhostOrigin } from './localhost-origin.js';
 
 /** The UMD bundle of @simplewebauthn/browser (global `SimpleWebAuthnBrowser`), as a page would load it. */
 const SIMPLEWEBAUTHN_BUNDLE = join(process.cwd(), 'node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js');
@@ -19,66 +14,28 @@ const TEST_PAGE = `<!doctype html>
 <body><main><h1>Passkey test page</h1><p id="status">ready</p></main></body></html>`;
 
 /**
- * One origin for the test page and Warden: `http://localhost:<port>`. WebAuthn needs a domain as
- * RP ID (Chromium refuses an IP address) and a page on that origin, and the cookie login's CSRF
- * check wants that origin too. Warden itself listens on 127.0.0.1, so this small reverse proxy
- * serves the static test page and the browser bundle under /__passkey-test/ and passes every
- * other request through unchanged (method, headers including Origin and Cookie, body, and the
- * answer's Set-Cookie). Start it first: its origin goes into APP_URL / WEBAUTHN_ORIGINS of the
- * Warden under test, whose URL is then given to `forwardTo`.
+ * One origin for the test page and Warden (see LocalhostOrigin: WebAuthn needs a domain as RP ID
+ * and a page on that origin): the static test page and the browser bundle under /__passkey-test/,
+ * every other request passed through to Warden unchanged.
  */
-export class PasskeyTestOrigin {
-  private server?: Server;
-  private target?: URL;
-  origin = '';
-
-  static async start(): Promise<PasskeyTestOrigin> {
-    const proxy = new PasskeyTestOrigin();
-    proxy.server = createServer((req, res) => proxy.handle(req, res));
-    await new Promise<void>((resolve) => proxy.server!.listen(0, '127.0.0.1', resolve));
-    proxy.origin = `http://localhost:${(proxy.server.address() as { port: number }).port}`;
-    return proxy;
-  }
-
+export class PasskeyTestOrigin extends LocalhostOrigin {
   /** The page every ceremony runs on. */
   get pageUrl(): string {
     return `${this.origin}${PAGE_PREFIX}`;
   }
 
-  forwardTo(wardenUrl: string): void {
-    this.target = new URL(wardenUrl);
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    const path = req.url ?? '/';
+  protected override serveOwn(path: string, res: ServerResponse): boolean {
     if (path === PAGE_PREFIX) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       res.end(TEST_PAGE);
-      return;
+      return true;
     }
     if (path === `${PAGE_PREFIX}simplewebauthn-browser.js`) {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
       res.end(readFileSync(SIMPLEWEBAUTHN_BUNDLE));
-      return;
+      return true;
     }
-    if (!this.target) {
-      res.writeHead(503).end();
-      return;
-    }
-    const upstream = httpRequest(
-      { host: this.target.hostname, port: this.target.port, method: req.method, path, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.writeHead(502).end());
-    req.pipe(upstream);
+    return false;
   }
 }
 

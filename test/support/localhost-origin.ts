@@ -17,8 +17,8 @@ export class LocalhostOrigin {
   private target?: URL;
   origin = '';
 
-  static async start(): Promise<LocalhostOrigin> {
-    const proxy = new LocalhostOrigin();
+  static async start<T extends LocalhostOrigin>(this: new () => T): Promise<T> {
+    const proxy = new this();
     proxy.server = createServer((req, res) => proxy.handle(req, res));
     await new Promise<void>((resolve) => proxy.server!.listen(0, '127.0.0.1', resolve));
     proxy.origin = `http://localhost:${(proxy.server.address() as { port: number }).port}`;
@@ -34,7 +34,13 @@ export class LocalhostOrigin {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /** A subclass's own pages on the origin: true when it answered the request itself. */
+  protected serveOwn(_path: string, _res: ServerResponse): boolean {
+    return false;
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    if (this.serveOwn(req.url ?? '/', res)) return;
     if (!this.target) {
       res.writeHead(503).end();
       return;
